@@ -1,0 +1,155 @@
+// The Distribution base class: batch/event shape semantics of DISTRIBUTIONS.md §1.
+// Port of the parts of tensorflow_probability/python/distributions/distribution.py the layers need.
+import * as tf from '@tensorflow/tfjs-core';
+
+import {ValueError} from '../util/errors.js';
+import {fmt} from '../util/format.js';
+import {SeedStream} from '../util/seed.js';
+
+/** A tensor, or a number / nested number array that becomes one. */
+export type TensorLike = tf.Tensor | number | number[] | number[][] | number[][][] | number[][][][];
+
+/**
+ * A distribution parameter: a value, or a function re-evaluated on every read (TFP's
+ * `DeferredTensor`), e.g. `() => softplus(u)` so that gradients reach the variable `u`.
+ */
+export type ParamLike = TensorLike | (() => tf.Tensor);
+
+/** `true` for a tfjs tensor (including variables). */
+export function isTensor(v: unknown): v is tf.Tensor {
+  return v instanceof tf.Tensor;
+}
+
+/**
+ * Reads a parameter as a tensor of `dtype`. Numbers and arrays become fresh tensors and functions
+ * are re-evaluated, so call this inside `tf.tidy` (every library code path does).
+ */
+export function readParam(p: ParamLike, dtype: tf.DataType = 'float32'): tf.Tensor {
+  if (typeof p === 'function') return p();
+  if (isTensor(p)) return p;
+  return tf.tensor(p, undefined, dtype);
+}
+
+/** The static shape of a parameter without keeping any tensor alive. */
+export function paramShape(p: ParamLike): number[] {
+  if (typeof p === 'function') return tf.tidy(() => p().shape.slice());
+  if (isTensor(p)) return p.shape.slice();
+  const shape: number[] = [];
+  let v: unknown = p;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    v = v[0];
+  }
+  return shape;
+}
+
+/** Checks that a numeric scale parameter is positive (tensors are checked only with validateArgs). */
+export function checkPositive(owner: string, name: string, p: ParamLike): void {
+  if (typeof p === 'number') {
+    if (!(p > 0)) throw new ValueError(`${owner}: ${name} must be positive; got ${fmt(p)}.`);
+  } else if (Array.isArray(p)) {
+    const flat = (p as unknown[]).flat(4) as number[];
+    const bad = flat.find((v) => !(v > 0));
+    if (bad !== undefined) {
+      throw new ValueError(`${owner}: ${name} must be positive everywhere; got ${fmt(bad)} in ${fmt(p)}.`);
+    }
+  }
+}
+
+/** Converts a sample value to a tensor. */
+export function toTensor(x: TensorLike, dtype: tf.DataType = 'float32'): tf.Tensor {
+  return isTensor(x) ? x : tf.tensor(x, undefined, dtype);
+}
+
+/** A global stream for draws made without a seed. */
+const unseeded = new SeedStream(undefined, 'unseeded');
+
+/** Resolves an optional seed to a concrete one (fresh from the global RNG when undefined). */
+export function resolveSeed(seed?: number): number {
+  return seed ?? unseeded.next();
+}
+
+/** Common constructor options. */
+export interface DistributionArgs {
+  /** Check parameters eagerly where possible. Default false. */
+  validateArgs?: boolean;
+  /** Name, used in messages. Default: the class name. */
+  name?: string;
+}
+
+/**
+ * Base class of every distribution. `sample(sampleShape)` has shape
+ * `sampleShape + batchShape + eventShape`; `logProb(x)` has shape `sampleShape + batchShape`;
+ * moments have `batchShape + eventShape`; `entropy()` has `batchShape`.
+ *
+ * Every method returns new tensors: call them inside `tf.tidy` and dispose what you keep.
+ */
+export abstract class Distribution<V = tf.Tensor> {
+  /** The class name as a string literal (minifiers rename classes). */
+  abstract readonly className: string;
+  readonly name: string;
+  readonly validateArgs: boolean;
+
+  protected constructor(args: DistributionArgs, defaultName: string) {
+    this.name = args.name ?? defaultName;
+    this.validateArgs = args.validateArgs ?? false;
+  }
+
+  /** The dtype of a sample. */
+  get dtype(): tf.DataType {
+    return 'float32';
+  }
+
+  /** Shape of independent, non-identical draws (not summed in `logProb`). */
+  abstract get batchShape(): number[];
+
+  /** Shape of one draw (summed in `logProb`). */
+  abstract get eventShape(): number[];
+
+  /** Whether `sample` is differentiable w.r.t. the parameters. */
+  get reparameterized(): boolean {
+    return false;
+  }
+
+  /** Draws `sampleShape` samples. The same seed gives the same draw. */
+  abstract sample(sampleShape?: number[], seed?: number): V;
+
+  /** Log density (or mass) of `x`. */
+  abstract logProb(x: V | TensorLike): tf.Tensor;
+
+  /** Density (or mass) of `x`. */
+  prob(x: V | TensorLike): tf.Tensor {
+    return tf.tidy(() => tf.exp(this.logProb(x)));
+  }
+
+  /** Mean. */
+  mean(): V {
+    throw new ValueError(`${this.className}: mean is not defined.`);
+  }
+
+  /** Mode. */
+  mode(): V {
+    throw new ValueError(`${this.className}: mode is not defined.`);
+  }
+
+  /** Variance (default: stddev²). */
+  variance(): V {
+    return tf.tidy(() => tf.square(this.stddev() as unknown as tf.Tensor)) as unknown as V;
+  }
+
+  /** Standard deviation (default: √variance). */
+  stddev(): V {
+    return tf.tidy(() => tf.sqrt(this.variance() as unknown as tf.Tensor)) as unknown as V;
+  }
+
+  /** Shannon entropy in nats, shape `batchShape`. */
+  entropy(): tf.Tensor {
+    throw new ValueError(`${this.className}: entropy is not defined.`);
+  }
+
+  /** `<ClassName batchShape=[…] eventShape=[…]>` */
+  toString(): string {
+    return `<${this.className} name=${this.name} batchShape=${fmt(this.batchShape)} ` +
+        `eventShape=${fmt(this.eventShape)}>`;
+  }
+}

@@ -1,0 +1,113 @@
+// The univariate Normal. Port of tensorflow_probability/python/distributions/normal.py.
+import * as tf from '@tensorflow/tfjs-core';
+
+import {broadcastShapes} from '../util/shape.js';
+import {randomNormal} from '../util/random.js';
+
+import {checkPositive, Distribution, paramShape, readParam, resolveSeed, toTensor} from './distribution.js';
+import type {DistributionArgs, ParamLike, TensorLike} from './distribution.js';
+import {registerKL} from './kl.js';
+
+const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
+
+/** Arguments of {@link Normal}. */
+export interface NormalArgs extends DistributionArgs {
+  /** Mean μ. */
+  loc: ParamLike;
+  /** Standard deviation σ > 0 (a number ≤ 0 is a `ValueError`). */
+  scale: ParamLike;
+}
+
+/**
+ * Normal(loc, scale): batch shape `broadcast(loc, scale)`, scalar event, reparameterized.
+ *
+ * @example
+ * const n = new tfp.distributions.Normal({loc: 0, scale: 1});
+ * n.logProb(0.5);  // −1.0439385
+ */
+export class Normal extends Distribution {
+  readonly className: string = 'Normal';
+  private readonly locParam: ParamLike;
+  private readonly scaleParam: ParamLike;
+  private cachedBatchShape?: number[];
+
+  constructor(args: NormalArgs) {
+    super(args, 'Normal');
+    checkPositive(this.className, 'scale', args.scale);
+    this.locParam = args.loc;
+    this.scaleParam = args.scale;
+  }
+
+  /** μ (re-read on every access). */
+  get loc(): tf.Tensor {
+    return readParam(this.locParam);
+  }
+
+  /** σ (re-read on every access, so deferred scales stay on the gradient tape). */
+  get scale(): tf.Tensor {
+    return readParam(this.scaleParam);
+  }
+
+  override get reparameterized(): boolean {
+    return true;
+  }
+
+  get batchShape(): number[] {
+    this.cachedBatchShape ??= broadcastShapes(paramShape(this.locParam), paramShape(this.scaleParam));
+    return this.cachedBatchShape.slice();
+  }
+
+  get eventShape(): number[] {
+    return [];
+  }
+
+  sample(sampleShape: number[] = [], seed?: number): tf.Tensor {
+    return tf.tidy(() => {
+      const eps = randomNormal([...sampleShape, ...this.batchShape], resolveSeed(seed));
+      return tf.add(this.loc, tf.mul(this.scale, eps));
+    });
+  }
+
+  logProb(x: TensorLike): tf.Tensor {
+    return tf.tidy(() => {
+      const scale = this.scale;
+      const z = tf.div(tf.sub(toTensor(x), this.loc), scale);
+      return tf.sub(tf.sub(tf.mul(-0.5, tf.square(z)), tf.log(scale)), HALF_LOG_TWO_PI);
+    });
+  }
+
+  override mean(): tf.Tensor {
+    return tf.tidy(() => tf.add(this.loc, tf.zerosLike(this.scale)));
+  }
+
+  override mode(): tf.Tensor {
+    return this.mean();
+  }
+
+  override stddev(): tf.Tensor {
+    return tf.tidy(() => tf.add(this.scale, tf.zerosLike(this.loc)));
+  }
+
+  override entropy(): tf.Tensor {
+    return tf.tidy(() => tf.add(tf.add(tf.log(this.scale), tf.zerosLike(this.loc)), 0.5 + HALF_LOG_TWO_PI));
+  }
+}
+
+/**
+ * KL(N(μq, σq) ‖ N(μp, σp)) = ½((μq−μp)/σp)² + ½·expm1(2(log σq − log σp)) − (log σq − log σp),
+ * the expm1 form is accurate when σq ≈ σp (DISTRIBUTIONS.md §3).
+ */
+export function klNormalNormal(q: Normal, p: Normal): tf.Tensor {
+  return tf.tidy(() => {
+    const sp = p.scale;
+    const diffLogScale = tf.sub(tf.log(q.scale), tf.log(sp));
+    const z = tf.div(tf.sub(q.loc, p.loc), sp);
+    // expm1(t) = exp(t) − 1; tfjs has no expm1, and for |t| < 1e-3 the Taylor form is exact to f32.
+    const t = tf.mul(2, diffLogScale);
+    const expm1 = tf.where(tf.less(tf.abs(t), 1e-3),
+        tf.mul(t, tf.add(1, tf.mul(t, tf.add(0.5, tf.div(t, 6))))), tf.sub(tf.exp(t), 1));
+    return tf.sub(tf.add(tf.mul(0.5, tf.square(z)), tf.mul(0.5, expm1)), diffLogScale);
+  });
+}
+
+registerKL(Normal, Normal, klNormalNormal);

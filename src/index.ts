@@ -1,0 +1,3 @@
+// tfjs-probability: TensorFlow Probability's Bayesian variational layers for TensorFlow.js.
+// Namespaces only; the CLI (src/cli) is Node-only and never imported from here.
+export * as distributions from './distributions/index.js';
