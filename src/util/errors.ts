@@ -25,3 +25,8 @@ export class NumericalError extends Error {
 export function assertValue(ok: boolean, message: () => string): asserts ok {
   if (!ok) throw new ValueError(message());
 }
+
+/** A requested compute backend cannot start here, e.g. WebGPU from Node on a machine with no GPU. */
+export class BackendUnavailableError extends Error {
+  override name = 'BackendUnavailableError';
+}
