@@ -102,10 +102,9 @@ export function klNormalNormal(q: Normal, p: Normal): tf.Tensor {
     const sp = p.scale;
     const diffLogScale = tf.sub(tf.log(q.scale), tf.log(sp));
     const z = tf.div(tf.sub(q.loc, p.loc), sp);
-    // expm1(t) = exp(t) − 1; tfjs has no expm1, and for |t| < 1e-3 the Taylor form is exact to f32.
-    const t = tf.mul(2, diffLogScale);
-    const expm1 = tf.where(tf.less(tf.abs(t), 1e-3),
-        tf.mul(t, tf.add(1, tf.mul(t, tf.add(0.5, tf.div(t, 6))))), tf.sub(tf.exp(t), 1));
+    // tf.expm1 has a gradient; a tf.where on tf.less(|t|, …) would not (tfjs has no gradient for
+    // Less, so backpropagation through this KL would throw).
+    const expm1 = tf.expm1(tf.mul(2, diffLogScale));
     return tf.sub(tf.add(tf.mul(0.5, tf.square(z)), tf.mul(0.5, expm1)), diffLogScale);
   });
 }

@@ -1,0 +1,50 @@
+// Shape and reduction helpers shared by the distributions (not exported from the package).
+import * as tf from '@tensorflow/tfjs-core';
+
+import {broadcastShapes, shapesEqual} from '../util/shape.js';
+
+/** `[start, start+1, …, end−1]`. */
+export function range(start: number, end: number): number[] {
+  const out: number[] = [];
+  for (let i = start; i < end; i++) out.push(i);
+  return out;
+}
+
+/** Sums `t` over its rightmost `k` axes (`t` itself when `k == 0`). */
+export function sumRightmost(t: tf.Tensor, k: number): tf.Tensor {
+  return k === 0 ? t : tf.sum(t, range(t.rank - k, t.rank));
+}
+
+/** Broadcasts `t` to `shape` (`t` itself when the shapes already agree). */
+export function broadcastTo(t: tf.Tensor, shape: number[]): tf.Tensor {
+  return shapesEqual(t.shape, shape) ? t : tf.broadcastTo(t, shape);
+}
+
+/** Broadcasts the leading (batch) part of `t` against `batchShape`, keeping its last `eventRank` axes. */
+export function broadcastBatch(t: tf.Tensor, batchShape: number[], eventRank: number): tf.Tensor {
+  const lead = t.shape.slice(0, t.rank - eventRank);
+  const event = t.shape.slice(t.rank - eventRank);
+  return broadcastTo(t, [...broadcastShapes(lead, batchShape), ...event]);
+}
+
+/**
+ * `log Σ_k exp(t_k)` over the last axis, stably: the max is subtracted first, and a slice whose max
+ * is −∞ (every term −∞) gives −∞ rather than NaN.
+ */
+export function logSumExpLast(t: tf.Tensor): tf.Tensor {
+  const max = tf.max(t, -1, true);
+  const safeMax = tf.where(tf.isFinite(max), max, tf.zerosLike(max));
+  // The max's own gradient cancels between the two terms, so it needs no stop-gradient.
+  const s = tf.log(tf.sum(tf.exp(tf.sub(t, safeMax)), -1));
+  return tf.add(s, tf.squeeze(safeMax, [-1]));
+}
+
+/**
+ * `a·b` for `a ≥ 0` with the convention `0·(anything) = 0`, so that `0·log 0` and `0·(−∞)` are 0,
+ * not NaN. The mask is `0 ≥ a` because tfjs has a gradient for GreaterEqual but not for Equal.
+ */
+export function mulZeroSafe(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const prod = tf.mul(a, b);
+  const zero = tf.greaterEqual(0, a);
+  return tf.where(broadcastTo(zero, prod.shape), tf.zerosLike(prod), prod);
+}

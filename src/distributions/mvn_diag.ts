@@ -1,0 +1,114 @@
+// MultivariateNormalDiag: a Normal with a diagonal covariance and event `[K]` (the last axis).
+// Port of tensorflow_probability/python/distributions/mvn_diag.py (diagonal case of mvn_linear_operator.py).
+import * as tf from '@tensorflow/tfjs-core';
+
+import {ValueError} from '../util/errors.js';
+import {fmt} from '../util/format.js';
+import {broadcastShapes, shapesEqual} from '../util/shape.js';
+
+import {checkPositive, Distribution, paramShape} from './distribution.js';
+import type {DistributionArgs, ParamLike, TensorLike} from './distribution.js';
+import {broadcastBatch, broadcastTo, sumRightmost} from './internal.js';
+import {registerKL} from './kl.js';
+import {klNormalNormal, Normal} from './normal.js';
+
+/** Arguments of {@link MultivariateNormalDiag}. */
+export interface MultivariateNormalDiagArgs extends DistributionArgs {
+  /** Mean, shape `batch + [K]`. */
+  loc: ParamLike;
+  /** Diagonal of the scale matrix (the per-coordinate σ > 0), shape `batch + [K]`. Default: ones. */
+  scaleDiag?: ParamLike;
+}
+
+/**
+ * MultivariateNormalDiag(loc, scaleDiag): event `[K]`, batch `broadcast(loc, scaleDiag)[:-1]`.
+ * Equivalent to `Independent(Normal(loc, scaleDiag), 1)`: `logProb` and `entropy` sum the Normal
+ * terms over the last axis, and `sample` is the same draw. Reparameterized.
+ *
+ * Porting note: TFP exposes the scale as a LinearOperator; here it is the tensor `scaleDiag`.
+ *
+ * @example
+ * const d = new tfp.distributions.MultivariateNormalDiag({loc: [0, 0], scaleDiag: [1, 2]});
+ * d.logProb([0, 0]);  // scalar −2.5310242
+ */
+export class MultivariateNormalDiag extends Distribution {
+  readonly className: string = 'MultivariateNormalDiag';
+  private readonly normal: Normal;
+
+  constructor(args: MultivariateNormalDiagArgs) {
+    super(args, 'MultivariateNormalDiag');
+    const scaleDiag = args.scaleDiag ?? 1;
+    checkPositive(this.className, 'scaleDiag', scaleDiag);
+    const shape = broadcastShapes(paramShape(args.loc), paramShape(scaleDiag));
+    if (shape.length < 1) {
+      throw new ValueError(`MultivariateNormalDiag: loc and scaleDiag must have rank ≥ 1 (event [K]); ` +
+          `got shape ${fmt(shape)}.`);
+    }
+    this.normal = new Normal({loc: args.loc, scale: scaleDiag});
+  }
+
+  /** Mean μ (re-read on every access). */
+  get loc(): tf.Tensor {
+    return this.normal.loc;
+  }
+
+  /** Per-coordinate σ (re-read on every access). */
+  get scaleDiag(): tf.Tensor {
+    return this.normal.scale;
+  }
+
+  override get reparameterized(): boolean {
+    return true;
+  }
+
+  get batchShape(): number[] {
+    return this.normal.batchShape.slice(0, -1);
+  }
+
+  get eventShape(): number[] {
+    return this.normal.batchShape.slice(-1);
+  }
+
+  sample(sampleShape: number[] = [], seed?: number): tf.Tensor {
+    return this.normal.sample(sampleShape, seed);
+  }
+
+  logProb(x: TensorLike): tf.Tensor {
+    return tf.tidy(() => sumRightmost(broadcastBatch(this.normal.logProb(x), this.normal.batchShape, 0), 1));
+  }
+
+  override mean(): tf.Tensor {
+    return this.normal.mean();
+  }
+
+  override mode(): tf.Tensor {
+    return this.normal.mean();
+  }
+
+  override stddev(): tf.Tensor {
+    return this.normal.stddev();
+  }
+
+  override entropy(): tf.Tensor {
+    return tf.tidy(() => sumRightmost(broadcastTo(this.normal.entropy(), this.normal.batchShape), 1));
+  }
+
+  /** The equivalent `Normal` with batch `batch + [K]` (shares this distribution's parameters). */
+  get marginals(): Normal {
+    return this.normal;
+  }
+}
+
+/** KL(MVNDiag ‖ MVNDiag) = Σ over the last axis of the elementwise Normal‖Normal KL. */
+export function klMvnDiagMvnDiag(q: MultivariateNormalDiag, p: MultivariateNormalDiag): tf.Tensor {
+  if (!shapesEqual(q.eventShape, p.eventShape)) {
+    throw new ValueError(`Event shapes do not match. MultivariateNormalDiag: q.eventShape ` +
+        `${fmt(q.eventShape)} and p.eventShape ${fmt(p.eventShape)}.`);
+  }
+  return tf.tidy(() => {
+    const shape = broadcastShapes(q.marginals.batchShape, p.marginals.batchShape);
+    return sumRightmost(broadcastTo(klNormalNormal(q.marginals, p.marginals), shape), 1);
+  });
+}
+
+registerKL(MultivariateNormalDiag, MultivariateNormalDiag, klMvnDiagMvnDiag);
