@@ -1,3 +1,4 @@
 // tfjs-probability: TensorFlow Probability's Bayesian variational layers for TensorFlow.js.
 // Namespaces only; the CLI (src/cli) is Node-only and never imported from here.
 export * as distributions from './distributions/index.js';
+export * as predictive from './predictive/index.js';

@@ -1,0 +1,9 @@
+// tfp.predictive: Monte Carlo prediction with Bayesian models and the metrics used to judge it
+// (accuracy, log-likelihood, Brier, calibration, out-of-distribution AUROC).
+export {checkPositiveInt, predictMC, predictWith} from './mc.js';
+export type {PredictMCArgs, Predictor} from './mc.js';
+export {disposeSummary, entropy, summarize} from './summary.js';
+export type {PredictiveSummary} from './summary.js';
+export {accuracy, auroc, brierScore, calibration, expectedCalibrationError, heldOutLogLikelihood,
+  legacyHeldOutNats} from './metrics.js';
+export type {Calibration, Labels, Probs2D, ReliabilityBin} from './metrics.js';

@@ -1,0 +1,88 @@
+// Monte Carlo predictive: S stochastic forward passes of a Bayesian model, stacked as [S, N, C].
+// Port of the `num_monte_carlo` loop of tensorflow_probability/examples/bayesian_neural_network.py.
+import * as tf from '@tensorflow/tfjs-core';
+
+import {ValueError} from '../util/errors.js';
+import {fmt} from '../util/format.js';
+
+/** Anything with tfjs-layers' `predict`: a `tf.LayersModel` or `tf.Sequential`. */
+export interface Predictor {
+  predict(x: tf.Tensor, args?: {batchSize?: number}): tf.Tensor | tf.Tensor[];
+}
+
+/** Options of {@link predictMC}. */
+export interface PredictMCArgs {
+  /** Number of posterior draws S. Default 50 (the TFP example's `num_monte_carlo`). */
+  samples?: number;
+  /** Examples per forward pass; each batch of each pass draws new weights. Default 128. */
+  batchSize?: number;
+  /** `'probs'` (default) when the model ends in a softmax, `'logits'` to apply one here. */
+  outputs?: 'probs' | 'logits';
+  /** Called after each pass with the number of passes done, e.g. for a progress bar. */
+  onSample?: (done: number, total: number) => void;
+}
+
+/** Checks a positive integer argument. */
+export function checkPositiveInt(owner: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ValueError(`${owner}: ${name} must be a positive integer; got ${fmt(value)}.`);
+  }
+  return value;
+}
+
+function singleOutput(owner: string, y: tf.Tensor | tf.Tensor[]): tf.Tensor2D {
+  const out = Array.isArray(y) ? y : [y];
+  const first = out[0];
+  if (out.length !== 1 || first === undefined || first.rank !== 2) {
+    throw new ValueError(`${owner}: model must have one output of shape [N, C]; got ` +
+        `${fmt(out.map((t) => t.shape))}.`);
+  }
+  return first as tf.Tensor2D;
+}
+
+/**
+ * Draws `samples` Monte Carlo predictions: `probs[s] = model.predict(x)` with fresh posterior
+ * draws per pass, returned as one `[S, N, C]` tensor. Each pass runs in its own `tf.tidy`, so the
+ * only tensor left alive is the result (dispose it when done).
+ *
+ * @example
+ * const probs = tfp.predictive.predictMC(model, xHeldOut, {samples: 50});
+ * const summary = tfp.predictive.summarize(probs);
+ */
+export function predictMC(model: Predictor, x: tf.Tensor, args: PredictMCArgs = {}): tf.Tensor3D {
+  const owner = 'predictMC';
+  const samples = checkPositiveInt(owner, 'samples', args.samples ?? 50);
+  const batchSize = checkPositiveInt(owner, 'batchSize', args.batchSize ?? 128);
+  const outputs = args.outputs ?? 'probs';
+  if (outputs !== 'probs' && outputs !== 'logits') {
+    throw new ValueError(`${owner}: outputs must be one of "probs", "logits"; got ${fmt(outputs)}.`);
+  }
+  const draws: tf.Tensor2D[] = [];
+  try {
+    for (let s = 0; s < samples; s++) {
+      draws.push(tf.tidy(() => {
+        const y = singleOutput(owner, model.predict(x, {batchSize}));
+        return outputs === 'logits' ? tf.softmax(y) : y;
+      }));
+      args.onSample?.(s + 1, samples);
+    }
+    return tf.stack(draws) as tf.Tensor3D;
+  } finally {
+    tf.dispose(draws);
+  }
+}
+
+/**
+ * Runs `predict` once inside `runner`, e.g. `tfp.layers.withPosteriorMean`, which makes every
+ * variational layer use its posterior mean: the cheap deterministic baseline ("tensor_fn = mean").
+ */
+export function predictWith(
+    model: Predictor, x: tf.Tensor,
+    runner: <T>(model: Predictor, fn: () => T) => T,
+    args: {batchSize?: number, outputs?: 'probs' | 'logits'} = {}): tf.Tensor2D {
+  const batchSize = checkPositiveInt('predictMean', 'batchSize', args.batchSize ?? 128);
+  return runner(model, () => tf.tidy(() => {
+    const y = singleOutput('predictMean', model.predict(x, {batchSize}));
+    return args.outputs === 'logits' ? tf.softmax(y) : y;
+  }));
+}

@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs';
+import {describe, expect, it} from 'vitest';
+
+import {predictive} from 'tfjs-probability';
+
+/** A stochastic stand-in for a Bayesian model: random softmax probabilities per call. */
+function noisyModel(c: number): predictive.Predictor {
+  let seed = 1;
+  return {
+    predict: (x: tf.Tensor) => tf.tidy(() =>
+      tf.softmax(tf.randomNormal([x.shape[0]!, c], 0, 1, 'float32', seed++))),
+  };
+}
+
+describe('predictMC', () => {
+  it('returns [S, N, C] probabilities with fresh draws per pass', () => {
+    const x = tf.zeros([6, 4]);
+    const probs = predictive.predictMC(noisyModel(3), x, {samples: 5});
+    expect(probs.shape).toEqual([5, 6, 3]);
+    const sums = probs.sum(-1).arraySync() as number[][];
+    sums.flat().forEach((v) => expect(v).toBeCloseTo(1, 5));
+    const arr = probs.arraySync();
+    expect(arr[0]![0]).not.toEqual(arr[1]![0]);
+    tf.dispose([x, probs]);
+  });
+
+  it('leaves tf.memory().numTensors where it started once the result is disposed', () => {
+    const model = tf.sequential({layers: [tf.layers.dense({inputShape: [4], units: 3, activation: 'softmax'})]});
+    const x = tf.ones([10, 4]);
+    const start = tf.memory().numTensors;
+    const probs = predictive.predictMC(model, x, {samples: 7, batchSize: 3});
+    expect(tf.memory().numTensors).toBe(start + 1);
+    probs.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+    // A deterministic model gives S identical draws: zero epistemic uncertainty.
+    const again = predictive.predictMC(model, x, {samples: 3});
+    const s = predictive.summarize(again);
+    s.mutualInformation.dataSync().forEach((v) => expect(v).toBeCloseTo(0, 6));
+    predictive.disposeSummary(s);
+    tf.dispose([again, x]);
+    model.dispose();
+  });
+
+  it('applies a softmax to logits and reports progress', () => {
+    const model = {predict: (x: tf.Tensor) => tf.zeros([x.shape[0]!, 4])};
+    const seen: number[] = [];
+    const probs = predictive.predictMC(model, tf.zeros([2, 1]),
+        {samples: 3, outputs: 'logits', onSample: (d) => seen.push(d)});
+    (probs.arraySync() as number[][][]).flat(2).forEach((v) => expect(v).toBeCloseTo(0.25, 6));
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('refuses non-positive samples and batchSize', () => {
+    const x = tf.zeros([2, 1]);
+    expect(() => predictive.predictMC(noisyModel(2), x, {samples: 0})).toThrowError(/samples must be a positive integer; got 0/);
+    expect(() => predictive.predictMC(noisyModel(2), x, {batchSize: 1.5})).toThrowError(/batchSize must be a positive integer; got 1.5/);
+  });
+});
