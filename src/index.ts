@@ -2,3 +2,5 @@
 // Namespaces only; the CLI (src/cli) is Node-only and never imported from here.
 export * as distributions from './distributions/index.js';
 export * as predictive from './predictive/index.js';
+export * as layers from './layers/index.js';
+export * as io from './io/index.js';

@@ -1,0 +1,174 @@
+// A `file://` save/load handler for tfjs in Node without @tensorflow/tfjs-node: model.json +
+// weights.bin, written atomically (temporary file, fsync, rename) so that a crash mid-save leaves
+// the previous model intact, and read back with strict validation (a model file is data, never
+// code). Where tfjs-node is installed its own file:// handler is used instead.
+import * as tf from '@tensorflow/tfjs-core';
+
+import {ValueError} from '../util/errors.js';
+import {fmt} from '../util/format.js';
+
+type NodeFs = typeof import('node:fs/promises');
+type NodePath = typeof import('node:path');
+
+async function nodeModules(): Promise<{fs: NodeFs; path: NodePath}> {
+  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  if (!isNode) throw new ValueError('fileSystem: file:// paths need Node.js; use tf.io.browserFiles or an in-memory handler in a browser.');
+  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  return {fs, path};
+}
+
+const MODEL_JSON = 'model.json';
+const WEIGHTS_BIN = 'weights.bin';
+
+/** Writes `data` to `file` atomically: a temporary sibling, fsync, then rename over the target. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const {fs} = await nodeModules();
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  const handle = await fs.open(tmp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, file);
+}
+
+function stripScheme(url: string): string {
+  return url.startsWith('file://') ? url.slice('file://'.length) : url;
+}
+
+function checkManifest(file: string, value: unknown): tf.io.ModelJSON {
+  const bad = (what: string): never => {
+    throw new ValueError(`fileSystem: ${file} is not a valid tfjs model.json: ${what}.`);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('not a JSON object');
+  const json = value as Record<string, unknown>;
+  if (typeof json['modelTopology'] !== 'object' || json['modelTopology'] === null) bad('no modelTopology');
+  const manifest = json['weightsManifest'];
+  if (!Array.isArray(manifest)) bad('weightsManifest must be a list');
+  for (const group of manifest as unknown[]) {
+    const g = group as {paths?: unknown; weights?: unknown};
+    if (!Array.isArray(g.paths) || !Array.isArray(g.weights)) bad('each weights group needs paths and weights');
+    for (const w of g.weights as unknown[]) {
+      const spec = w as {name?: unknown; shape?: unknown; dtype?: unknown};
+      if (typeof spec.name !== 'string' || !Array.isArray(spec.shape) ||
+          !spec.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0) ||
+          (spec.dtype !== 'float32' && spec.dtype !== 'int32' && spec.dtype !== 'bool')) {
+        bad(`weight entry ${fmt(w)} must have a name, a shape of non-negative integers and dtype float32|int32|bool`);
+      }
+    }
+  }
+  return json as unknown as tf.io.ModelJSON;
+}
+
+/**
+ * An IOHandler that saves to / loads from a directory (`model.json` + `weights.bin`).
+ *
+ * @example
+ * await model.save(tfp.io.fileSystem('/tmp/my-model'));
+ * const loaded = await tf.loadLayersModel(tfp.io.fileSystem('/tmp/my-model/model.json'));
+ */
+export function fileSystem(pathOrUrl: string): tf.io.IOHandler {
+  const target = stripScheme(pathOrUrl);
+  return {
+    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      const {fs, path} = await nodeModules();
+      const dir = target.endsWith(MODEL_JSON) ? path.dirname(target) : target;
+      await fs.mkdir(dir, {recursive: true});
+      const weightData = artifacts.weightData === undefined ? new Uint8Array(0) :
+          new Uint8Array(tf.io.concatenateArrayBuffers(
+              Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData]));
+      const modelJSON: tf.io.ModelJSON = {
+        modelTopology: artifacts.modelTopology ?? {},
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+        weightsManifest: [{paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? []}],
+        ...(artifacts.userDefinedMetadata !== undefined ?
+          {userDefinedMetadata: artifacts.userDefinedMetadata} : {}),
+      };
+      // Weights first, then the manifest that points at them: a crash between the two renames
+      // leaves a complete old model.json with (at worst) new weights of the same layout.
+      await writeFileAtomic(path.join(dir, WEIGHTS_BIN), weightData);
+      await writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJSON));
+      return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts)};
+    },
+
+    async load(): Promise<tf.io.ModelArtifacts> {
+      const {fs, path} = await nodeModules();
+      const file = target.endsWith('.json') ? target : path.join(target, MODEL_JSON);
+      let text: string;
+      try {
+        text = await fs.readFile(file, 'utf8');
+      } catch (e) {
+        throw new ValueError(`fileSystem: cannot read ${file}: ${(e as Error).message}.`);
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        throw new ValueError(`fileSystem: ${file} is not valid JSON (truncated or corrupted?): ` +
+            `${(e as Error).message}.`);
+      }
+      const json = checkManifest(file, parsed);
+      const dir = path.dirname(file);
+      const specs: tf.io.WeightsManifestEntry[] = [];
+      const buffers: Uint8Array[] = [];
+      for (const group of json.weightsManifest) {
+        specs.push(...group.weights);
+        for (const p of group.paths) {
+          const resolved = path.resolve(dir, p);
+          if (path.dirname(resolved) !== path.resolve(dir)) {
+            throw new ValueError(`fileSystem: weights path ${fmt(p)} in ${file} must be a file ` +
+                `next to model.json.`);
+          }
+          try {
+            buffers.push(new Uint8Array(await fs.readFile(resolved)));
+          } catch (e) {
+            throw new ValueError(`fileSystem: cannot read weights ${resolved}: ${(e as Error).message}.`);
+          }
+        }
+      }
+      const bytes = buffers.reduce((n, b) => n + b.byteLength, 0);
+      const expected = specs.reduce((n, s) =>
+        n + s.shape.reduce((a, d) => a * d, 1) * (s.dtype === 'bool' ? 1 : 4), 0);
+      if (bytes !== expected) {
+        throw new ValueError(`fileSystem: weights of ${file} have ${bytes} bytes; the manifest ` +
+            `describes ${expected} (truncated or mismatched files).`);
+      }
+      const joined = new Uint8Array(bytes);
+      let offset = 0;
+      for (const b of buffers) {
+        joined.set(b, offset);
+        offset += b.byteLength;
+      }
+      return {
+        modelTopology: json.modelTopology,
+        format: json.format,
+        generatedBy: json.generatedBy,
+        convertedBy: json.convertedBy,
+        weightSpecs: specs,
+        weightData: joined.buffer,
+        userDefinedMetadata: json.userDefinedMetadata,
+      };
+    },
+  };
+}
+
+let registered = false;
+
+/**
+ * Registers {@link fileSystem} for `file://` URLs in `model.save` / `tf.loadLayersModel`, unless a
+ * handler (e.g. tfjs-node's) already serves them. Called on import in Node; idempotent.
+ */
+export function registerFileSystemRouter(): void {
+  if (registered) return;
+  registered = true;
+  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  if (!isNode) return;
+  const router = ((url: string | string[]): tf.io.IOHandler | null =>
+    (typeof url === "string" && url.startsWith("file://") ? fileSystem(url) : null)) as tf.io.IORouter;
+  if (tf.io.getSaveHandlers('file:///probe').length === 0) tf.io.registerSaveRouter(router);
+  if (tf.io.getLoadHandlers('file:///probe').length === 0) tf.io.registerLoadRouter(router);
+}

@@ -1,0 +1,91 @@
+// tfp.layers: Keras-style Bayesian layers for tfjs-layers, with tfjs-style lowercase factories.
+import {Conv1DFlipout, Conv1DReparameterization, Conv2DFlipout, Conv2DReparameterization,
+  Conv3DFlipout, Conv3DReparameterization} from './conv_variational.js';
+import type {ConvVariationalArgs} from './conv_variational.js';
+import {DenseFlipout, DenseLocalReparameterization, DenseReparameterization} from './dense_variational.js';
+import type {DenseVariationalArgs} from './dense_variational.js';
+
+export * as util from './util.js';
+export {VariationalLayer} from './variational_layer.js';
+export type {ActivationArg, Estimator, LayerArgs, VariationalLayerArgs} from './variational_layer.js';
+export {DenseFlipout, DenseLocalReparameterization, DenseReparameterization, VariationalDense} from './dense_variational.js';
+export type {DenseVariationalArgs} from './dense_variational.js';
+export {Conv1DFlipout, Conv1DReparameterization, Conv2DFlipout, Conv2DReparameterization, Conv3DFlipout,
+  Conv3DReparameterization, Convolution1DFlipout, Convolution1DReparameterization, Convolution2DFlipout,
+  Convolution2DReparameterization, Convolution3DFlipout, Convolution3DReparameterization,
+  VariationalConv} from './conv_variational.js';
+export type {ConvVariationalArgs} from './conv_variational.js';
+export {totalDivergence, variationalLayers, withPosteriorMean} from './model_utils.js';
+
+/**
+ * Dense layer, reparameterization estimator.
+ * @example
+ * const layer = tfp.layers.denseReparameterization({units: 10, activation: 'relu'});
+ */
+export function denseReparameterization(args: DenseVariationalArgs): DenseReparameterization {
+  return new DenseReparameterization(args);
+}
+/**
+ * Dense layer, Flipout estimator.
+ * @example
+ * const layer = tfp.layers.denseFlipout({units: 10, seed: 42});
+ */
+export function denseFlipout(args: DenseVariationalArgs): DenseFlipout {
+  return new DenseFlipout(args);
+}
+/**
+ * Dense layer, local reparameterization estimator.
+ * @example
+ * const layer = tfp.layers.denseLocalReparameterization({units: 10});
+ */
+export function denseLocalReparameterization(args: DenseVariationalArgs): DenseLocalReparameterization {
+  return new DenseLocalReparameterization(args);
+}
+/**
+ * 1-D convolution, reparameterization estimator.
+ * @example
+ * const layer = tfp.layers.conv1dReparameterization({filters: 64, kernelSize: 5, padding: 'same'});
+ */
+export function conv1dReparameterization(args: ConvVariationalArgs): Conv1DReparameterization {
+  return new Conv1DReparameterization(args);
+}
+/**
+ * 2-D convolution, reparameterization estimator.
+ * @example
+ * const layer = tfp.layers.conv2dReparameterization({filters: 6, kernelSize: 5, padding: 'same'});
+ */
+export function conv2dReparameterization(args: ConvVariationalArgs): Conv2DReparameterization {
+  return new Conv2DReparameterization(args);
+}
+/**
+ * 3-D convolution, reparameterization estimator.
+ * @example
+ * const layer = tfp.layers.conv3dReparameterization({filters: 8, kernelSize: 3});
+ */
+export function conv3dReparameterization(args: ConvVariationalArgs): Conv3DReparameterization {
+  return new Conv3DReparameterization(args);
+}
+/**
+ * 1-D convolution, Flipout estimator.
+ * @example
+ * const layer = tfp.layers.conv1dFlipout({filters: 16, kernelSize: 3, seed: 1});
+ */
+export function conv1dFlipout(args: ConvVariationalArgs): Conv1DFlipout {
+  return new Conv1DFlipout(args);
+}
+/**
+ * 2-D convolution, Flipout estimator.
+ * @example
+ * const layer = tfp.layers.conv2dFlipout({filters: 6, kernelSize: 5, padding: 'same', activation: 'relu'});
+ */
+export function conv2dFlipout(args: ConvVariationalArgs): Conv2DFlipout {
+  return new Conv2DFlipout(args);
+}
+/**
+ * 3-D convolution, Flipout estimator.
+ * @example
+ * const layer = tfp.layers.conv3dFlipout({filters: 8, kernelSize: 3, padding: 'same'});
+ */
+export function conv3dFlipout(args: ConvVariationalArgs): Conv3DFlipout {
+  return new Conv3DFlipout(args);
+}

@@ -1,0 +1,7 @@
+// tfp.layers.util: the default posterior/prior/divergence/tensor fns and the fn registry.
+export {defaultMeanFieldNormalFn, defaultMultivariateNormalFn, EPS_FLOAT32, klDivergenceFn,
+  meanTensorFn, monteCarloDivergenceFn, sampleTensorFn} from './default_fns.js';
+export type {AddVariableFn, Constraint, DistributionFn, DivergenceFn, DivergenceFnArgs, Initializer,
+  MeanFieldNormalArgs, Regularizer} from './default_fns.js';
+export {describeFn, registerFn, resolveFn, serializedFormOf} from './fn_registry.js';
+export type {SerializedFn} from './fn_registry.js';

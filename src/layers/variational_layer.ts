@@ -1,0 +1,333 @@
+// The one base class of the Keras-style variational layers (tfp.layers): a point on two axes, an
+// estimator and a linear op. Port of the shared parts of
+// tensorflow_probability/python/layers/{dense_variational,conv_variational}.py.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+import type {Distribution} from '../distributions/distribution.js';
+import {Normal} from '../distributions/normal.js';
+import {flipout, localMoments, meanFieldNormalParts, SeededNoise} from '../variational/estimators.js';
+import type {NoiseSource, SignGranularity, TensorFn} from '../variational/estimators.js';
+import type {LinearOp} from '../variational/linear_op.js';
+import {ValueError} from '../util/errors.js';
+import {fmt} from '../util/format.js';
+import {deserializeKerasObject, isActivation, isRegularizer, serializeKerasObject} from '../util/keras_objects.js';
+import type {KerasObjectJson} from '../util/keras_objects.js';
+import {checkSeed, SeedStream} from '../util/seed.js';
+
+import {defaultMeanFieldNormalFn, defaultMultivariateNormalFn, klDivergenceFn, meanTensorFn, sampleTensorFn} from './default_fns.js';
+import type {AddVariableFn, DistributionFn, DivergenceFn, Regularizer} from './default_fns.js';
+import {resolveFn, serializeFn} from './fn_registry.js';
+import type {SerializedFn} from './fn_registry.js';
+
+/** tfjs's base layer arguments (name, trainable, inputShape, batchInputShape, dtype, …). */
+export type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
+
+/** A tfjs activation: an identifier such as `'relu'`, or an activation object. */
+export type ActivationArg = string | {apply(x: tf.Tensor, axis?: number): tf.Tensor; getClassName(): string};
+
+/** The estimator of a variational layer. */
+export type Estimator = 'reparameterization' | 'flipout' | 'localReparameterization';
+
+/** Arguments shared by every dense and convolutional variational layer (LAYERS.md §2.1, §3.1). */
+export interface VariationalLayerArgs extends Omit<LayerArgs, 'activityRegularizer'> {
+  /** Activation after the bias. Default: linear. */
+  activation?: ActivationArg | null;
+  /**
+   * Regularizer on the layer's output, added as a loss (divided by the batch size, as Keras does).
+   * Porting note: tfjs-layers throws at apply when it is set; these layers implement it.
+   */
+  activityRegularizer?: Regularizer | KerasObjectJson | string | null;
+  /** Default `defaultMeanFieldNormalFn()`. */
+  kernelPosteriorFn?: DistributionFn | SerializedFn;
+  /** Default: a sample (`sampleTensorFn`). */
+  kernelPosteriorTensorFn?: TensorFn | SerializedFn;
+  /** Default `defaultMultivariateNormalFn` (N(0, 1) on every weight); null for no kernel KL. */
+  kernelPriorFn?: DistributionFn | SerializedFn | null;
+  /** Default `klDivergenceFn()` (analytic KL); null adds no kernel loss. */
+  kernelDivergenceFn?: DivergenceFn | SerializedFn | null;
+  /** Default `defaultMeanFieldNormalFn({isSingular: true})` (a point estimate); null for no bias. */
+  biasPosteriorFn?: DistributionFn | SerializedFn | null;
+  /** Default: a sample. */
+  biasPosteriorTensorFn?: TensorFn | SerializedFn;
+  /** Default null (no bias prior, no bias KL). */
+  biasPriorFn?: DistributionFn | SerializedFn | null;
+  /** Default `klDivergenceFn()`. */
+  biasDivergenceFn?: DivergenceFn | SerializedFn | null;
+  /**
+   * Seed of the layer's stream: signs (Flipout) and posterior draws. Same seed, same initial
+   * variables and same call sequence give the same outputs; each call draws fresh noise.
+   * Porting note: TFP only has `seed` on Flipout layers and draws other samples unseeded.
+   */
+  seed?: number | null;
+}
+
+/** The fixed parts of a layer class: its estimator and linear op kind. */
+export interface LayerKind {
+  className: string;
+  estimator: Estimator;
+  /** Salt of the seed stream (TFP: "DenseFlipout", "ConvFlipout"). */
+  salt: string;
+  signGranularity: SignGranularity;
+}
+
+function singleTensor(owner: string, inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  if (!Array.isArray(inputs)) return inputs;
+  if (inputs.length !== 1) {
+    throw new ValueError(`${owner}: expects exactly one input tensor; got ${inputs.length}.`);
+  }
+  return inputs[0] as tf.Tensor;
+}
+
+/**
+ * Base of DenseReparameterization … Conv3DFlipout. Subclasses give the linear op and shapes;
+ * everything else — posteriors, priors, divergences, seeds, serialization — lives here once.
+ *
+ * Losses: one closure per divergence is added at build (tfjs keeps every `addLoss` closure
+ * forever and evaluates them inside the optimizer's tape); it evaluates
+ * `divergenceFn(posterior, prior, latestPosteriorTensor)` from the most recent call, so
+ * `model.fit` minimises NLL + Σ KL and `layer.losses` reflects the latest call only.
+ */
+export abstract class VariationalLayer extends tfl.layers.Layer {
+  /** Kernel posterior q(W) (after build). */
+  kernelPosterior: Distribution | null = null;
+  /** Kernel prior p(W) (after build; null without a prior fn). */
+  kernelPrior: Distribution | null = null;
+  /** Bias posterior (after build; null without a bias). */
+  biasPosterior: Distribution | null = null;
+  /** Bias prior (after build). */
+  biasPrior: Distribution | null = null;
+  /** The kernel drawn by the latest call (Reparameterization only; null for Flipout and Local). */
+  kernelPosteriorTensor: tf.Tensor | null = null;
+  /** The bias drawn by the latest call. */
+  biasPosteriorTensor: tf.Tensor | null = null;
+  /**
+   * Where signs and draw seeds come from; defaults to the layer's seed stream. Tests may replace
+   * it with fixed values.
+   */
+  noise: NoiseSource;
+  /** When true, every draw is replaced by the posterior mean (see `withPosteriorMean`). */
+  usePosteriorMean = false;
+
+  readonly activation: {apply(x: tf.Tensor, axis?: number): tf.Tensor; getClassName(): string};
+  readonly activityRegularizerFn: Regularizer | null;
+  readonly kernelPosteriorFn: DistributionFn;
+  readonly kernelPosteriorTensorFn: TensorFn;
+  readonly kernelPriorFn: DistributionFn | null;
+  readonly kernelDivergenceFn: DivergenceFn | null;
+  readonly biasPosteriorFn: DistributionFn | null;
+  readonly biasPosteriorTensorFn: TensorFn;
+  readonly biasPriorFn: DistributionFn | null;
+  readonly biasDivergenceFn: DivergenceFn | null;
+  readonly seed: number | undefined;
+  protected readonly kind: LayerKind;
+  private lastOutput: tf.Tensor | null = null;
+
+  protected constructor(kind: LayerKind, args: VariationalLayerArgs) {
+    if (typeof args !== 'object' || args === null) {
+      throw new ValueError(`${kind.className}: args must be an object; got ${fmt(args)}.`);
+    }
+    const {activityRegularizer, activation, seed, kernelPosteriorFn, kernelPosteriorTensorFn,
+      kernelPriorFn, kernelDivergenceFn, biasPosteriorFn, biasPosteriorTensorFn, biasPriorFn,
+      biasDivergenceFn, ...base} = args;
+    super(base as LayerArgs);
+    const owner = kind.className;
+    this.kind = kind;
+    this.activation = activation === undefined || activation === null ?
+        deserializeKerasObject(owner, 'activation', 'linear', isActivation) :
+        deserializeKerasObject(owner, 'activation', activation, isActivation);
+    this.activityRegularizerFn = activityRegularizer === undefined || activityRegularizer === null ?
+        null : deserializeKerasObject(owner, 'activityRegularizer', activityRegularizer, isRegularizer) as
+            unknown as Regularizer;
+    const kernelPosterior = resolveFn<DistributionFn>(owner, 'kernelPosteriorFn', kernelPosteriorFn,
+        defaultMeanFieldNormalFn());
+    if (kernelPosterior === null) {
+      throw new ValueError(`${owner}: kernelPosteriorFn is required; got null.`);
+    }
+    this.kernelPosteriorFn = kernelPosterior;
+    this.kernelPosteriorTensorFn = resolveFn<TensorFn>(owner, 'kernelPosteriorTensorFn',
+        kernelPosteriorTensorFn, sampleTensorFn) ?? sampleTensorFn;
+    this.kernelPriorFn = resolveFn(owner, 'kernelPriorFn', kernelPriorFn, defaultMultivariateNormalFn);
+    this.kernelDivergenceFn = resolveFn(owner, 'kernelDivergenceFn', kernelDivergenceFn, klDivergenceFn());
+    this.biasPosteriorFn = resolveFn(owner, 'biasPosteriorFn', biasPosteriorFn,
+        defaultMeanFieldNormalFn({isSingular: true}));
+    this.biasPosteriorTensorFn = resolveFn<TensorFn>(owner, 'biasPosteriorTensorFn',
+        biasPosteriorTensorFn, sampleTensorFn) ?? sampleTensorFn;
+    this.biasPriorFn = resolveFn<DistributionFn>(owner, 'biasPriorFn', biasPriorFn, null);
+    this.biasDivergenceFn = resolveFn(owner, 'biasDivergenceFn', biasDivergenceFn, klDivergenceFn());
+    this.seed = checkSeed(owner, seed);
+    this.noise = new SeededNoise(new SeedStream(this.seed, kind.salt));
+  }
+
+  /** The linear op (configured from the constructor's arguments). */
+  protected abstract get op(): LinearOp;
+
+  /** Number of output units / filters. */
+  protected abstract get outChannels(): number;
+
+  /** Checks the input shape, returns the kernel shape and sets the input spec. */
+  protected abstract kernelShapeFor(inputShape: ReadonlyArray<number | null>): number[];
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Array<number | null>;
+    const kernelShape = this.kernelShapeFor(shape);
+    const dtype: tf.DataType = 'float32';
+    const addVariable: AddVariableFn = (name, varShape, initializer, regularizer, constraint,
+        varDtype, trainable) => this.addWeight(name, varShape, varDtype, initializer,
+        regularizer ?? undefined, trainable, constraint ?? undefined);
+    const trainable = this.trainable;
+    this.kernelPosterior = this.kernelPosteriorFn(dtype, kernelShape, 'kernel_posterior', trainable,
+        addVariable);
+    this.kernelPrior = this.kernelPriorFn?.(dtype, kernelShape, 'kernel_prior', trainable, addVariable) ?? null;
+    const biasShape = [this.outChannels];
+    this.biasPosterior = this.biasPosteriorFn?.(dtype, biasShape, 'bias_posterior', trainable, addVariable) ?? null;
+    this.biasPrior = this.biasPriorFn?.(dtype, biasShape, 'bias_prior', trainable, addVariable) ?? null;
+    if (this.kernelDivergenceFn !== null && this.kernelPrior !== null) {
+      this.addLoss(() => this.divergence('kernel') as tf.Scalar);
+    }
+    if (this.biasDivergenceFn !== null && this.biasPosterior !== null && this.biasPrior !== null) {
+      this.addLoss(() => this.divergence('bias') as tf.Scalar);
+    }
+    if (this.activityRegularizerFn !== null) {
+      const reg = this.activityRegularizerFn;
+      this.addLoss(() => tf.tidy(() => {
+        const y = this.lastOutput;
+        if (y === null) return tf.scalar(0);
+        return tf.div(reg.apply(y), y.shape[0] ?? 1) as tf.Scalar;
+      }));
+    }
+    this.built = true;
+  }
+
+  /**
+   * The divergence of one parameter for the latest call, as a scalar: `divergenceFn(q, p, tensor)`.
+   * Throws if that parameter has no prior or divergence fn.
+   */
+  divergence(which: 'kernel' | 'bias'): tf.Tensor {
+    const q = which === 'kernel' ? this.kernelPosterior : this.biasPosterior;
+    const p = which === 'kernel' ? this.kernelPrior : this.biasPrior;
+    const fn = which === 'kernel' ? this.kernelDivergenceFn : this.biasDivergenceFn;
+    const sample = which === 'kernel' ? this.kernelPosteriorTensor : this.biasPosteriorTensor;
+    if (q === null || p === null || fn === null) {
+      throw new ValueError(`${this.kind.className}: the ${which} has no divergence (posterior, ` +
+          `prior and divergence fn are needed; is the layer built?).`);
+    }
+    // Porting note: tfjs adds losses to a scalar total, so a non-scalar divergence is summed.
+    return tf.tidy(() => tf.sum(fn(q, p, sample)));
+  }
+
+  /** Σ of this layer's divergences for the latest call (0 when it has none); a scalar. */
+  kl(): tf.Scalar {
+    return tf.tidy(() => {
+      let total: tf.Tensor = tf.scalar(0);
+      if (this.kernelPrior !== null && this.kernelDivergenceFn !== null) {
+        total = tf.add(total, this.divergence('kernel'));
+      }
+      if (this.biasPosterior !== null && this.biasPrior !== null && this.biasDivergenceFn !== null) {
+        total = tf.add(total, this.divergence('bias'));
+      }
+      return total as tf.Scalar;
+    });
+  }
+
+  private replaceKept(which: 'kernel' | 'bias' | 'output', value: tf.Tensor | null): void {
+    const old = which === 'kernel' ? this.kernelPosteriorTensor :
+        which === 'bias' ? this.biasPosteriorTensor : this.lastOutput;
+    if (old !== null && old !== value && !old.isDisposed) old.dispose();
+    // A clone, never the tensor itself: a tensor fn may return a variable (e.g. a Deterministic's
+    // loc), which must not be disposed by the next call.
+    const kept = value === null ? null : tf.keep(tf.clone(value));
+    if (which === 'kernel') this.kernelPosteriorTensor = kept;
+    else if (which === 'bias') this.biasPosteriorTensor = kept;
+    else this.lastOutput = kept;
+  }
+
+  /** The kernel pre-activation `h = applyKernel(x)` by this layer's estimator (canonical layout). */
+  private applyKernel(x: tf.Tensor): tf.Tensor {
+    const posterior = this.kernelPosterior as Distribution;
+    const tensorFn = this.usePosteriorMean ? meanTensorFn : this.kernelPosteriorTensorFn;
+    const op = this.op;
+    switch (this.kind.estimator) {
+      case 'reparameterization': {
+        const kernel = tensorFn(posterior, this.noise.nextSeed());
+        this.replaceKept('kernel', kernel);
+        return op.apply(x, kernel);
+      }
+      case 'flipout': {
+        const {loc, scale} = meanFieldNormalParts(this.kind.className, posterior);
+        const delta = tensorFn(new Normal({loc: 0, scale}), this.noise.nextSeed());
+        this.replaceKept('kernel', null);
+        return flipout(op, x, loc, delta, this.noise, this.kind.signGranularity);
+      }
+      default: {
+        const {loc, scale} = meanFieldNormalParts(this.kind.className, posterior);
+        const {mean, stddev} = localMoments(op, x, loc, scale);
+        this.replaceKept('kernel', null);
+        return tensorFn(new Normal({loc: mean, scale: stddev}), this.noise.nextSeed());
+      }
+    }
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const input = tf.cast(singleTensor(this.kind.className, inputs), 'float32');
+      const op = this.op;
+      let h = this.applyKernel(op.toCanonical(input));
+      if (this.biasPosterior !== null) {
+        const tensorFn = this.usePosteriorMean ? meanTensorFn : this.biasPosteriorTensorFn;
+        const bias = tensorFn(this.biasPosterior, this.noise.nextSeed());
+        this.replaceKept('bias', bias);
+        h = tf.add(h, bias);
+      }
+      const y = this.activation.apply(op.fromCanonical(h, input.shape));
+      if (this.activityRegularizerFn !== null) this.replaceKept('output', y);
+      return y;
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Array<number | null>;
+    this.kernelShapeFor(shape);
+    return this.op.outputShape(shape, this.outChannels);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const owner = `${this.kind.className} "${this.name}"`;
+    const fns: Array<[string, Parameters<typeof serializeFn>[2]]> = [
+      ['kernelPosteriorFn', this.kernelPosteriorFn],
+      ['kernelPosteriorTensorFn', this.kernelPosteriorTensorFn],
+      ['kernelPriorFn', this.kernelPriorFn],
+      ['kernelDivergenceFn', this.kernelDivergenceFn],
+      ['biasPosteriorFn', this.biasPosteriorFn],
+      ['biasPosteriorTensorFn', this.biasPosteriorTensorFn],
+      ['biasPriorFn', this.biasPriorFn],
+      ['biasDivergenceFn', this.biasDivergenceFn],
+    ];
+    const config: tf.serialization.ConfigDict = {
+      ...super.getConfig(),
+      activation: this.activation.getClassName(),
+      activityRegularizer: serializeKerasObject(this.activityRegularizerFn) as unknown as
+          tf.serialization.ConfigDictValue,
+      seed: this.seed ?? null,
+    };
+    for (const [arg, fn] of fns) {
+      config[arg] = serializeFn(owner, arg, fn) as unknown as tf.serialization.ConfigDictValue;
+    }
+    return config;
+  }
+
+  override dispose(): tfl.layers.Layer['dispose'] extends () => infer R ? R : never {
+    this.replaceKept('kernel', null);
+    this.replaceKept('bias', null);
+    this.replaceKept('output', null);
+    return super.dispose();
+  }
+}
+
+/** Checks a value is a positive integer, naming the argument. */
+export function checkPositiveInt(owner: string, arg: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new ValueError(`${owner}: ${arg} must be a positive integer; got ${fmt(value)}.`);
+  }
+  return value;
+}
