@@ -5,11 +5,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 import type {Distribution} from '../distributions/distribution.js';
+import {lookupKL} from '../distributions/kl.js';
 import {Normal} from '../distributions/normal.js';
 import {flipout, localMoments, meanFieldNormalParts, SeededNoise} from '../variational/estimators.js';
 import type {NoiseSource, SignGranularity, TensorFn} from '../variational/estimators.js';
 import type {LinearOp} from '../variational/linear_op.js';
-import {ValueError} from '../util/errors.js';
+import {NotImplementedError, ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 import {deserializeKerasObject, isActivation, isRegularizer, serializeKerasObject} from '../util/keras_objects.js';
 import type {KerasObjectJson} from '../util/keras_objects.js';
@@ -17,7 +18,7 @@ import {checkSeed, SeedStream} from '../util/seed.js';
 
 import {defaultMeanFieldNormalFn, defaultMultivariateNormalFn, klDivergenceFn, meanTensorFn, sampleTensorFn} from './default_fns.js';
 import type {AddVariableFn, DistributionFn, DivergenceFn, Regularizer} from './default_fns.js';
-import {resolveFn, serializeFn} from './fn_registry.js';
+import {resolveFn, serializedFormOf, serializeFn} from './fn_registry.js';
 import type {SerializedFn} from './fn_registry.js';
 
 /** tfjs's base layer arguments (name, trainable, inputShape, batchInputShape, dtype, …). */
@@ -182,6 +183,8 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
     const biasShape = [this.outChannels];
     this.biasPosterior = this.biasPosteriorFn?.(dtype, biasShape, 'bias_posterior', trainable, addVariable) ?? null;
     this.biasPrior = this.biasPriorFn?.(dtype, biasShape, 'bias_prior', trainable, addVariable) ?? null;
+    this.checkAnalyticKL('kernel', this.kernelPosterior, this.kernelPrior, this.kernelDivergenceFn);
+    this.checkAnalyticKL('bias', this.biasPosterior, this.biasPrior, this.biasDivergenceFn);
     if (this.kernelDivergenceFn !== null && this.kernelPrior !== null) {
       this.addLoss(() => this.divergence('kernel') as tf.Scalar);
     }
@@ -197,6 +200,18 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
       }));
     }
     this.built = true;
+  }
+
+  /** TFP fails at the first call when the analytic KL of the pair is not registered; so do we. */
+  private checkAnalyticKL(which: string, q: Distribution | null, p: Distribution | null,
+      fn: DivergenceFn | null): void {
+    if (q === null || p === null || fn === null) return;
+    if (serializedFormOf(fn)?.className === 'KLDivergence' && lookupKL(q, p) === undefined) {
+      throw new NotImplementedError(`${this.kind.className}: ${which}DivergenceFn is the analytic KL, ` +
+          `but no KL(distribution_a || distribution_b) is registered for distribution_a type ` +
+          `${q.className} and distribution_b type ${p.className}; pass a Monte-Carlo divergence ` +
+          `(tfp.layers.util.monteCarloDivergenceFn) or register the pair.`);
+    }
   }
 
   /**
