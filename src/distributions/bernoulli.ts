@@ -107,7 +107,7 @@ export class Bernoulli extends Distribution {
 
   /** 1 where p > ½, else 0 (TFP's convention: 0 at p = ½). */
   override mode(): tf.Tensor {
-    return tf.tidy(() => tf.cast(tf.greater(this.probPair()[0], 0.5), 'float32'));
+    return tf.tidy(() => tf.sub(1, tf.cast(tf.greaterEqual(0.5, this.probPair()[0]), 'float32')));
   }
 
   /** `−p log p − (1 − p) log(1 − p)`. */

@@ -92,7 +92,9 @@ export class Deterministic extends Distribution {
     const xt = toTensor(x);
     const shape = broadcastShapes(xt.shape, loc.shape);
     const tol = tf.add(this.atol, tf.mul(this.rtol, tf.abs(loc)));
-    return tf.broadcastTo(tf.lessEqual(tf.abs(tf.sub(xt, loc)), tol), shape);
+    // tol ≥ |x − loc| rather than lessEqual: tfjs has a (zero) gradient for GreaterEqual only, so
+    // logProb can sit on a gradient tape (e.g. a Monte Carlo KL with a Deterministic posterior).
+    return tf.broadcastTo(tf.greaterEqual(tol, tf.abs(tf.sub(xt, loc))), shape);
   }
 
   override mean(): tf.Tensor {
