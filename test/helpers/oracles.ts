@@ -39,7 +39,7 @@ export function softplusInverse(y: number): number {
 export function expectClose(actual: tf.Tensor | ArrayLike<number>, expected: ArrayLike<number> | number[][] | number[][][],
     atol = 1e-5, rtol = 1e-5): void {
   const a = actual instanceof tf.Tensor ? Array.from(actual.dataSync()) : Array.from(actual);
-  const e = (expected as unknown[]).flat(4) as number[];
+  const e = (Array.isArray(expected) ? (expected as unknown[]).flat(4) : Array.from(expected as ArrayLike<number>)) as number[];
   expect(a.length).toBe(e.length);
   a.forEach((v, i) => {
     const want = e[i] as number;
