@@ -1,0 +1,73 @@
+// `evaluate`: Monte Carlo metrics of a saved model on the held-out digits, as a table on stdout and
+// a JSON file, with the posterior-mean baseline's calibration and OOD AUROC beside them.
+import * as path from 'node:path';
+
+import type * as tf from '@tensorflow/tfjs';
+
+import {ValueError} from '../util/errors.js';
+import {fmt} from '../util/format.js';
+import {getNumber, getString} from './args.js';
+import type {ParsedArgs} from './args.js';
+import type {Digits} from './data.js';
+import {evaluateModel, formatEvaluation} from './evaluation.js';
+import type {Evaluation, EvaluationDetails} from './evaluation.js';
+import {ensureWritableDir, writeFileAtomic} from './fsutil.js';
+import {loadModel} from './model_io.js';
+import {ProgressBar} from './progress.js';
+import type {TextSink} from './progress.js';
+import {loadSplit} from './train.js';
+import '../layers/index.js';  // registers the variational layer classes for deserialization
+
+/** Output streams of a command. */
+export interface CommandIo {
+  out: TextSink;
+  err: TextSink;
+}
+
+/** Loads `--model-dir` (default ./bnn-mnist) after activating the backend. */
+export async function loadModelDir(owner: string, p: ParsedArgs,
+    setBackend: (owner: string) => Promise<string>): Promise<{model: tf.LayersModel, dir: string, backend: string}> {
+  const dir = path.resolve(getString(p, 'model-dir', 'bnn-mnist'));
+  const backend = await setBackend(owner);
+  const model = await loadModel(owner, '--model-dir', dir);
+  const shape = model.inputs[0]?.shape;
+  if (model.inputs.length !== 1 || JSON.stringify(shape) !== JSON.stringify([null, 28, 28, 1])) {
+    throw new ValueError(`${owner}: --model-dir must hold a digit classifier with input [null,28,28,1]; ` +
+        `got input ${fmt(shape)}.`);
+  }
+  return {model, dir, backend};
+}
+
+/** The held-out digits the model was (or would have been) evaluated on. */
+export function heldOutFor(fakeData: boolean): Digits {
+  return loadSplit(fakeData).heldOut;
+}
+
+/** Evaluates a loaded model with a progress bar. */
+export function evaluateWithProgress(model: tf.LayersModel, data: Digits, samples: number,
+    batchSize: number, err: TextSink): {evaluation: Evaluation, details: EvaluationDetails} {
+  const bar = new ProgressBar(err, 'MC predictive', 2 * samples + 2);
+  return evaluateModel(model, data, {samples, batchSize, onProgress: (d, total) => {
+    if (total !== 2 * samples + 2) return;  // deterministic models use one draw
+    bar.update(d);
+  }});
+}
+
+/** Runs `evaluate`. */
+export async function runEvaluate(p: ParsedArgs, io: CommandIo,
+    setBackend: (owner: string) => Promise<string>): Promise<void> {
+  if (p.positional.length > 0) {
+    throw new ValueError(`evaluate: arguments must be options only; got ${fmt(p.positional)}.`);
+  }
+  const samples = getNumber(p, 'samples', 50);
+  const batchSize = getNumber(p, 'batch-size', 256);
+  const {model, dir, backend} = await loadModelDir('evaluate', p, setBackend);
+  const jsonPath = path.resolve(getString(p, 'json', path.join(dir, 'evaluation.json')));
+  ensureWritableDir('evaluate', '--json', path.dirname(jsonPath));
+  const fakeData = p.options.get('fake-data') === true;
+  const {evaluation} = evaluateWithProgress(model, heldOutFor(fakeData), samples, batchSize, io.err);
+  io.out.write(`${formatEvaluation(evaluation)}\n`);
+  writeFileAtomic(jsonPath, JSON.stringify({modelDir: dir, backend, ...evaluation}, null, 1));
+  io.out.write(`Wrote ${jsonPath}\n`);
+  model.dispose();
+}

@@ -1,0 +1,72 @@
+// Files written by the CLI appear whole or not at all: each is written to a temporary name in the
+// same directory and renamed into place (rename is atomic within one file system).
+import {randomBytes} from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import {ValueError} from '../util/errors.js';
+import {fmt} from '../util/format.js';
+
+/** Writes `data` to `file` atomically (temporary file + rename). */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, {force: true});
+    throw e;
+  }
+}
+
+/** Writes several files so that none is renamed into place unless all were written. */
+export function writeFilesAtomic(files: ReadonlyArray<readonly [string, string | Uint8Array]>): void {
+  const tmps: string[] = [];
+  try {
+    for (const [file, data] of files) {
+      const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      tmps.push(tmp);
+      fs.writeFileSync(tmp, data);
+    }
+    files.forEach(([file], i) => fs.renameSync(tmps[i]!, file));
+  } catch (e) {
+    for (const t of tmps) fs.rmSync(t, {force: true});
+    throw e;
+  }
+}
+
+/**
+ * Makes sure `dir` exists (creating it) and is writable, before any long computation starts.
+ * Throws `ValueError` naming the option otherwise.
+ */
+export function ensureWritableDir(owner: string, option: string, dir: string): string {
+  const abs = path.resolve(dir);
+  try {
+    fs.mkdirSync(abs, {recursive: true});
+    if (!fs.statSync(abs).isDirectory()) throw new Error('not a directory');
+    const probe = path.join(abs, `.write-probe.${process.pid}.tmp`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (e) {
+    throw new ValueError(`${owner}: ${option} must be a writable directory; got ${fmt(dir)} ` +
+        `(${e instanceof Error ? e.message : String(e)}).`);
+  }
+  return abs;
+}
+
+/** Reads a JSON file, throwing `ValueError` naming `what` if it is missing or not JSON. */
+export function readJson(owner: string, what: string, file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ValueError(`${owner}: ${what} must be a readable file; got ${fmt(file)} ` +
+        `(${e instanceof Error ? e.message : String(e)}).`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ValueError(`${owner}: ${what} must be valid JSON; got ${fmt(file)} ` +
+        `(${e instanceof Error ? e.message : String(e)}).`);
+  }
+}

@@ -1,0 +1,158 @@
+// The tfp command line: `train`, `evaluate`, `predict` and `report` for Bayesian digit classifiers.
+// Node only; src/index.ts never imports this file. `main(argv)` returns the exit code.
+import * as path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+import {ValueError} from '../util/errors.js';
+import {fmt} from '../util/format.js';
+import {describeOptions, getFlag, getNumber, getString, parseArgs} from './args.js';
+import type {OptionSpec, ParsedArgs} from './args.js';
+import {BACKENDS, selectBackend} from './backend.js';
+import type {BackendName} from './backend.js';
+import {runEvaluate} from './evaluate.js';
+import {ensureWritableDir} from './fsutil.js';
+import {MODELS, checkModelName} from './models.js';
+import {runPredict} from './predict.js';
+import type {TextSink} from './progress.js';
+import {runReport} from './report.js';
+import {train} from './train.js';
+
+/** Where a command writes: results to `out`, logs and progress to `err`. */
+export interface Io {
+  out: TextSink;
+  err: TextSink;
+}
+
+const COMMON: Record<string, OptionSpec> = {
+  'backend': {kind: 'string', choices: BACKENDS, help: 'tfjs backend (default: fastest that trains here: wasm, else cpu)'},
+  'fake-data': {kind: 'flag', help: 'tiny random data instead of the digits (tests)'},
+  'help': {kind: 'flag', help: 'show this help'},
+};
+
+const SPECS: Record<string, Record<string, OptionSpec>> = {
+  train: {
+    'model': {kind: 'string', help: `one of ${MODELS.join(', ')}, deterministic (default lenet5-flipout)`},
+    'epochs': {kind: 'positiveInt', help: 'passes over the training digits (default 10; 1 with --fake-data)'},
+    'batch-size': {kind: 'positiveInt', help: 'examples per step (default 128)'},
+    'lr': {kind: 'positiveNumber', help: 'Adam learning rate (default 0.001)'},
+    'kl-weight': {kind: 'positiveNumber', help: 'weight of Σ KL in the loss (default 1/N, N = training digits)'},
+    'kl-anneal-epochs': {kind: 'nonNegativeInt', help: 'raise the KL weight linearly from 0 over this many epochs (default 0)'},
+    'samples': {kind: 'positiveInt', help: 'Monte Carlo draws for the final evaluation (default 50)'},
+    'seed': {kind: 'nonNegativeInt', help: 'seed of weights, noise and shuffling (default 1)'},
+    'out': {kind: 'string', help: 'output directory for model.json, weights.bin, history.json (default ./bnn-mnist)'},
+    'skip-eval': {kind: 'flag', help: 'skip the Monte Carlo evaluation after training'},
+    ...COMMON,
+  },
+  evaluate: {
+    'model-dir': {kind: 'string', help: 'directory written by train (default ./bnn-mnist)'},
+    'samples': {kind: 'positiveInt', help: 'Monte Carlo draws (default 50)'},
+    'batch-size': {kind: 'positiveInt', help: 'examples per forward pass (default 256)'},
+    'json': {kind: 'string', help: 'also write the metrics to this JSON file (default <model-dir>/evaluation.json)'},
+    ...COMMON,
+  },
+  predict: {
+    'model-dir': {kind: 'string', help: 'directory written by train (default ./bnn-mnist)'},
+    'samples': {kind: 'positiveInt', help: 'Monte Carlo draws (default 50)'},
+    'invert': {kind: 'flag', help: 'images are dark digits on a light background'},
+    'mi-threshold': {kind: 'positiveNumber', help: 'mutual information (nats) above which the verdict is "unsure" (default 0.1)'},
+    'json': {kind: 'flag', help: 'print JSON instead of text'},
+    ...COMMON,
+  },
+  report: {
+    'model-dir': {kind: 'string', help: 'directory written by train (default ./bnn-mnist)'},
+    'samples': {kind: 'positiveInt', help: 'Monte Carlo draws (default 50)'},
+    'out': {kind: 'string', help: 'output directory for report.html and figures (default <model-dir>/report)'},
+    ...COMMON,
+  },
+};
+
+const USAGE = `Usage: tfp <command> [options]
+
+Commands:
+  train      train a Bayesian (or deterministic) digit classifier; saves model.json, weights.bin, history.json
+  evaluate   Monte Carlo metrics of a saved model on the held-out digits (table + JSON)
+  predict    class probabilities with uncertainty for PNG/JPEG files (28×28) or a JSON file of images
+  report     a self-contained HTML report with SVG/PNG figures
+
+Run \`tfp <command> --help\` for the options of a command.
+`;
+
+async function backendFor(owner: string, p: ParsedArgs): Promise<string> {
+  return selectBackend(owner, getString(p, 'backend') as BackendName | undefined);
+}
+
+async function runTrain(p: ParsedArgs, io: Io): Promise<void> {
+  if (p.positional.length > 0) {
+    throw new ValueError(`train: arguments must be options only; got ${fmt(p.positional)}.`);
+  }
+  const fakeData = getFlag(p, 'fake-data');
+  const model = checkModelName('train', getString(p, 'model', 'lenet5-flipout'));
+  const out = ensureWritableDir('train', '--out', getString(p, 'out', 'bnn-mnist'));
+  const backend = await backendFor('train', p);
+  await train({
+    model,
+    epochs: getNumber(p, 'epochs', fakeData ? 1 : 10),
+    batchSize: getNumber(p, 'batch-size', fakeData ? 32 : 128),
+    lr: getNumber(p, 'lr', 1e-3),
+    klWeight: getNumber(p, 'kl-weight'),
+    klAnnealEpochs: getNumber(p, 'kl-anneal-epochs', 0),
+    samples: getNumber(p, 'samples', fakeData ? 4 : 50),
+    seed: getNumber(p, 'seed', 1),
+    out,
+    fakeData,
+    skipEval: getFlag(p, 'skip-eval'),
+    backend,
+  }, io.out, io.err);
+}
+
+/**
+ * Runs the CLI on `argv` (without `node` and the script) and returns the exit code: 0 on success,
+ * 2 for a usage mistake (message on stderr), 1 for any other failure.
+ */
+export async function main(argv: readonly string[], io: Io = {out: process.stdout, err: process.stderr}): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === 'help') {
+      io.out.write(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    const specs = SPECS[command];
+    if (specs === undefined) {
+      throw new ValueError(`tfp: command must be one of "train", "evaluate", "predict", "report"; got ${fmt(command)}.`);
+    }
+    const p = parseArgs(command, rest, specs);
+    if (getFlag(p, 'help')) {
+      io.out.write(`Usage: tfp ${command} [options]${command === 'predict' ? ' <image.png|image.jpg|images.json>...' : ''}\n\n` +
+          `${describeOptions(specs)}\n`);
+      return 0;
+    }
+    switch (command) {
+      case 'train':
+        await runTrain(p, io);
+        break;
+      case 'evaluate':
+        await runEvaluate(p, io, (o) => backendFor(o, p));
+        break;
+      case 'predict':
+        await runPredict(p, io, (o) => backendFor(o, p));
+        break;
+      case 'report':
+        await runReport(p, io, (o) => backendFor(o, p));
+        break;
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof ValueError) {
+      io.err.write(`error: ${e.message}\n`);
+      return 2;
+    }
+    io.err.write(`error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+const invoked = process.argv[1] !== undefined &&
+    path.resolve(process.argv[1]) === path.resolve(fileURLToPath(import.meta.url));
+if (invoked) {
+  process.exitCode = await main(process.argv.slice(2));
+}
