@@ -58,8 +58,10 @@ export function deserializeKerasObject<T>(owner: string, arg: string, value: unk
       config = c;
     }
   }
-  const entry = className === undefined ? undefined :
-      tf.serialization.SerializationMap.getMap().classNameMap[className];
+  const map = tf.serialization.SerializationMap.getMap().classNameMap;
+  // Own properties only: a hostile name such as "constructor" must not reach Object.prototype.
+  const entry = className === undefined || !Object.prototype.hasOwnProperty.call(map, className) ?
+      undefined : map[className];
   if (entry === undefined) {
     throw new ValueError(`${owner}: ${arg} must be a registered tfjs object or its name; ` +
         `got ${fmt(value)}.`);
