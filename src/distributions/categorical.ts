@@ -22,7 +22,9 @@ export interface CategoricalArgs extends DistributionArgs, LogitsOrProbsArgs {}
  * so that the KL registry keeps the two classes apart, as TFP does). Internal: not re-exported.
  */
 export class ClassProbabilities {
+  /** The parameter as given. */
   readonly given: LogitsOrProbs;
+  /** Its static shape, `batch + [K]`. */
   readonly shape: number[];
 
   constructor(owner: string, args: CategoricalArgs) {
@@ -38,10 +40,12 @@ export class ClassProbabilities {
     }
   }
 
+  /** K, the size of the last axis. */
   get numClasses(): number {
     return this.shape[this.shape.length - 1] as number;
   }
 
+  /** The parameter shape without its last axis. */
   get batchShape(): number[] {
     return this.shape.slice(0, -1);
   }
@@ -62,7 +66,11 @@ export class ClassProbabilities {
     return this.given.kind === 'logits' ? tf.logSoftmax(g) : tf.sub(tf.log(g), tf.log(tf.sum(g, -1, true)));
   }
 
-  /** Class indices, int32 of shape `sampleShape + batch`, by inverting the cumulative probabilities. */
+  /**
+   * Class indices, int32 of shape `sampleShape + batch`, by inverting the cumulative probabilities.
+   * Porting note: TF draws with `multinomial` (Gumbel-max); inverse-CDF needs one uniform per draw
+   * instead of K, and the law is the same (streams are not bit-compatible anyway, LAYERS.md §8).
+   */
   sampleIndices(sampleShape: number[], seed?: number): tf.Tensor {
     const p = tf.exp(this.logProbs());
     const cdf = tf.cumsum(p, p.rank - 1);  // tf.cumsum does not accept a negative axis

@@ -55,8 +55,10 @@ export class Deterministic extends Distribution {
     return readParam(this.locParam);
   }
 
-  /** Porting note: TFP marks Deterministic as not reparameterized, but its sample is `loc` itself,
-   * so gradients do flow to `loc` here as in TFP. */
+  /**
+   * `false`, as in TFP (`NOT_REPARAMETERIZED`), although `sample` is `loc` itself and its gradient
+   * does reach `loc`.
+   */
   override get reparameterized(): boolean {
     return false;
   }
