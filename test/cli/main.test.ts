@@ -1,0 +1,218 @@
+// End-to-end tests of the CLI in fake-data mode on a Bayesian MLP: every command through
+// main(argv), the files it writes, and the bad-input cases (clear message, exit code 2, no files).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import sharp from 'sharp';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+
+import {main} from '../../src/cli/main.js';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function run(...argv: string[]): Promise<Run> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, {
+    out: {write: (s: string) => { out += s; return true; }},
+    err: {write: (s: string) => { err += s; return true; }},
+  });
+  return {code, out, err};
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfp-cli-'));
+const modelDir = path.join(tmp, 'model');
+let trained: Run;
+
+function tmpFiles(dir: string): string[] {
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+}
+
+beforeAll(async () => {
+  trained = await run('train', '--fake-data', '--model', 'mlp-flipout', '--backend', 'cpu',
+    '--out', modelDir, '--seed', '3');
+});
+
+afterAll(() => fs.rmSync(tmp, {recursive: true, force: true}));
+
+describe('train', () => {
+  it('trains one fake epoch, logs NLL and KL apart, saves model.json + weights.bin + history.json', () => {
+    expect(trained.err).not.toMatch(/error/);
+    expect(trained.code).toBe(0);
+    expect(trained.out).toMatch(/epoch 1: nll \d+\.\d+, kl \d+\.\d+/);
+    expect(trained.out).toMatch(/accuracy/);
+    expect(trained.err).toMatch(/epoch 1\/1 .*2\/2/);   // the progress bar
+    for (const f of ['model.json', 'weights.bin', 'history.json']) {
+      expect(fs.statSync(path.join(modelDir, f)).size).toBeGreaterThan(0);
+    }
+    expect(tmpFiles(modelDir)).toEqual([]);
+    const h = JSON.parse(fs.readFileSync(path.join(modelDir, 'history.json'), 'utf8'));
+    expect(h.model).toBe('mlp-flipout');
+    expect(h.steps).toHaveLength(2);                 // 64 fake digits, batch 32
+    expect(h.options.klWeight).toBeCloseTo(1 / 64, 12);  // KL/N scaling, DISTRIBUTIONS.md §5
+    for (const s of h.steps) {
+      expect(Number.isFinite(s.nll) && Number.isFinite(s.kl)).toBe(true);
+    }
+    expect(h.evaluation.bayesian.accuracy).toBeGreaterThanOrEqual(0);
+    const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
+    expect(JSON.stringify(json.modelTopology)).toMatch(/DenseFlipout/);
+  });
+
+  it('anneals the KL weight linearly over --kl-anneal-epochs', async () => {
+    const dir = path.join(tmp, 'anneal');
+    const r = await run('train', '--fake-data', '--model', 'mlp-deterministic', '--backend', 'cpu',
+      '--out', dir, '--epochs', '2', '--kl-anneal-epochs', '2', '--skip-eval', '--batch-size', '16');
+    expect(r.code).toBe(0);
+    const h = JSON.parse(fs.readFileSync(path.join(dir, 'history.json'), 'utf8'));
+    // 4 steps per epoch, 8 anneal steps: β = min(1, step/8) before each step.
+    expect(h.steps.map((s: {beta: number}) => s.beta)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((k) => k / 8));
+  });
+});
+
+describe('evaluate', () => {
+  it('prints the metrics table and writes evaluation.json for the saved model', async () => {
+    const r = await run('evaluate', '--fake-data', '--model-dir', modelDir, '--samples', '3', '--backend', 'cpu');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/ECE \(15 bins\)/);
+    expect(r.out).toMatch(/OOD AUROC, entropy \(rotated 90°\)/);
+    const e = JSON.parse(fs.readFileSync(path.join(modelDir, 'evaluation.json'), 'utf8'));
+    expect(e.samples).toBe(3);
+    expect(e.n).toBe(32);
+    for (const k of ['accuracy', 'logLikelihood', 'brier', 'ece', 'oodAurocEntropy']) {
+      expect(Number.isFinite(e.bayesian[k])).toBe(true);
+      expect(Number.isFinite(e.baseline[k])).toBe(true);
+    }
+    expect(e.bayesian.reliability).toHaveLength(15);
+  });
+});
+
+describe('predict', () => {
+  it('reads a 28×28 PNG and a JSON array and prints probabilities with a verdict', async () => {
+    const png = path.join(tmp, 'digit.png');
+    const pixels = Buffer.alloc(28 * 28, 0);
+    for (let i = 4; i < 24; i++) pixels[i * 28 + 14] = 255;   // a vertical stroke: a "1"
+    await sharp(pixels, {raw: {width: 28, height: 28, channels: 1}}).png().toFile(png);
+    const json = path.join(tmp, 'digits.json');
+    fs.writeFileSync(json, JSON.stringify([new Array(784).fill(0), new Array(784).fill(0.5)]));
+    const r = await run('predict', '--model-dir', modelDir, '--samples', '4', '--json', '--backend', 'cpu', png, json);
+    expect(r.err).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const preds = JSON.parse(r.out) as Array<{probabilities: number[], verdict: string, mutualInformation: number}>;
+    expect(preds).toHaveLength(3);
+    for (const p of preds) {
+      expect(p.probabilities).toHaveLength(10);
+      expect(p.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      expect(p.verdict).toMatch(/^(Looks like a \d|Unsure)/);
+      expect(p.mutualInformation).toBeGreaterThanOrEqual(0);
+    }
+    const text = await run('predict', '--model-dir', modelDir, '--samples', '2', '--backend', 'cpu', png);
+    expect(text.out).toMatch(/digit\.png: (Looks like|Unsure)/);
+  });
+});
+
+describe('report', () => {
+  it('writes one self-contained HTML file and SVG + PNG figures', async () => {
+    const out = path.join(tmp, 'report');
+    const r = await run('report', '--fake-data', '--model-dir', modelDir, '--samples', '3', '--out', out, '--backend', 'cpu');
+    expect(r.err).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const names = ['training_loss', 'training_accuracy', 'weight_means', 'weight_stddevs', 'reliability',
+      'entropy_ood', 'least_certain', 'most_certain'];
+    for (const n of names) {
+      const pngBytes = fs.readFileSync(path.join(out, `${n}.png`));
+      expect(pngBytes.subarray(1, 4).toString()).toBe('PNG');
+      expect(fs.readFileSync(path.join(out, `${n}.svg`), 'utf8')).toMatch(/^<svg/);
+    }
+    const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(html.match(/<svg/g)?.length).toBe(names.length);
+    expect(html).not.toMatch(/<(script|link|img)\b/);    // self-contained
+    expect(html).toMatch(/expected calibration error/);
+    expect(tmpFiles(out)).toEqual([]);
+  });
+});
+
+describe('bad input', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['unknown command', ['fit'], /command must be one of .*got "fit"/],
+    ['unknown option', ['train', '--fake-data', '--bogus', '1'], /option must be one of .*--epochs.*got "--bogus"/],
+    ['unknown model', ['train', '--fake-data', '--model', 'resnet'], /--model must be one of .*"mlp-flipout".*got "resnet"/],
+    ['zero epochs', ['train', '--fake-data', '--epochs', '0'], /--epochs must be a positive integer; got "0"/],
+    ['negative samples', ['evaluate', '--samples', '-5'], /--samples must be a positive integer; got "-5"/],
+    ['non-numeric lr', ['train', '--lr', 'fast'], /--lr must be a positive number; got "fast"/],
+    ['unknown backend', ['train', '--backend', 'gpu'], /--backend must be one of "cpu", "wasm", "webgpu", "tensorflow"; got "gpu"/],
+    ['missing value', ['train', '--epochs'], /--epochs needs a value/],
+    ['predict without inputs', ['predict', '--backend', 'cpu'], /inputs must be one or more PNG\/JPEG\/JSON files; got none/],
+  ];
+  for (const [name, argv, re] of cases) {
+    it(`refuses ${name} with exit code 2 and a clear message`, async () => {
+      const r = await run(...argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(re);
+    });
+  }
+
+  it('refuses a missing model directory', async () => {
+    const r = await run('evaluate', '--model-dir', path.join(tmp, 'nope'), '--backend', 'cpu');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--model-dir must be a directory holding model.json and weights.bin .*nope.*ENOENT/);
+  });
+
+  it('refuses a corrupt model.json and a truncated weights.bin', async () => {
+    const bad = path.join(tmp, 'corrupt');
+    fs.mkdirSync(bad);
+    fs.writeFileSync(path.join(bad, 'model.json'), '{"modelTopology": ');
+    let r = await run('evaluate', '--model-dir', bad, '--backend', 'cpu');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--model-dir must be a directory holding model.json.*JSON/);
+    fs.copyFileSync(path.join(modelDir, 'model.json'), path.join(bad, 'model.json'));
+    fs.writeFileSync(path.join(bad, 'weights.bin'), Buffer.alloc(100));
+    r = await run('predict', '--model-dir', bad, '--backend', 'cpu', path.join(tmp, 'digits.json'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/weights.bin has 100 bytes, model.json expects \d+/);
+  });
+
+  it('refuses an unreadable image and an image of the wrong size', async () => {
+    const notImage = path.join(tmp, 'not-an-image.png');
+    fs.writeFileSync(notImage, 'hello');
+    let r = await run('predict', '--model-dir', modelDir, '--backend', 'cpu', notImage);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/image must be a readable PNG or JPEG file; got ".*not-an-image.png"/);
+    const big = path.join(tmp, 'big.png');
+    await sharp({create: {width: 30, height: 30, channels: 3, background: '#000'}}).png().toFile(big);
+    r = await run('predict', '--model-dir', modelDir, '--backend', 'cpu', big);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/image must be 28×28 pixels .*got ".*big.png" of 30×30/);
+    const badJson = path.join(tmp, 'bad.json');
+    fs.writeFileSync(badJson, '[[1, 2, 3]]');
+    r = await run('predict', '--model-dir', modelDir, '--backend', 'cpu', badJson);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/JSON input must be one image or an array of images, each 784 numbers/);
+  });
+
+  it('refuses an unwritable output directory before training, writing nothing', async () => {
+    const file = path.join(tmp, 'a-file');
+    fs.writeFileSync(file, '');
+    const r = await run('train', '--fake-data', '--model', 'mlp-flipout', '--backend', 'cpu', '--out', path.join(file, 'sub'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--out must be a writable directory; got ".*a-file\/sub"/);
+    expect(r.out).toBe('');
+    const rep = await run('report', '--fake-data', '--model-dir', modelDir, '--out', path.join(file, 'x'), '--backend', 'cpu');
+    expect(rep.code).toBe(2);
+    expect(rep.err).toMatch(/--out must be a writable directory/);
+  });
+});
+
+describe('process', () => {
+  it('exits non-zero with the message on stderr when spawned', async () => {
+    const {spawnSync} = await import('node:child_process');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', '--epochs', '0'],
+        {encoding: 'utf8', cwd: path.resolve(import.meta.dirname, '../..')});
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/error: train: --epochs must be a positive integer; got "0"\./);
+  });
+});
