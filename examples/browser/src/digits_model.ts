@@ -90,7 +90,7 @@ export class DigitClassifier {
     const xs = new Float32Array(idx.length * INPUT);
     idx.forEach((k, r) => xs.set(this.data.images.subarray(k * INPUT, (k + 1) * INPUT), r * INPUT));
     const x = tf.tensor2d(xs, [idx.length, INPUT]);
-    const y = tf.oneHot(tf.tensor1d(idx.map((k) => this.data.labels[k] ?? 0), 'int32'), 10);
+    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((k) => this.data.labels[k] ?? 0), 'int32'), 10));
     const out = await this.model.trainOnBatch(x, y);
     tf.dispose([x, y]);
     const [loss, acc] = Array.isArray(out) ? out : [out, NaN];

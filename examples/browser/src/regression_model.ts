@@ -88,7 +88,7 @@ export class RegressionPair {
     const draws = tf.reshape(mc, [s, xs.length]);
     mc.dispose();
     const moments = tf.moments(draws, 0);
-    const head = draws.slice([0, 0], [keep, xs.length]);
+    const head = tf.slice(draws, [0, 0], [keep, xs.length]);
     const [mean, variance, kept] = await Promise.all([moments.mean.data(), moments.variance.data(), head.array()]);
     tf.dispose([x, draws, head, moments.mean, moments.variance]);
     return {xs, mean: Array.from(mean), std: Array.from(variance, Math.sqrt), samples: kept as number[][]};
