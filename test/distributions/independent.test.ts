@@ -1,5 +1,5 @@
-// Independent, Deterministic and MultivariateNormalDiag: shapes (DISTRIBUTIONS.md §1–2), the KL
-// oracles of ORACLES.md §2 and the Independent / Deterministic / MVNDiag KL rules (§3).
+// Independent: shapes (DISTRIBUTIONS.md §1–2), the kernel-example KL and its gradients and the
+// Independent(Deterministic) KLs of ORACLES.md §2, and the Independent ‖ Independent rule (§3).
 import * as tf from '@tensorflow/tfjs';
 import {describe, expect, it} from 'vitest';
 
@@ -8,57 +8,9 @@ import {
 } from '../../src/distributions/index.js';
 import {NotImplementedError, ValueError} from '../../src/util/errors.js';
 
-import {expectClose, expectMoments, expectNoLeak, scalar, shapeOf, testSeed, values} from './helpers.js';
+import {expectClose, expectNoLeak, scalar, shapeOf, testSeed} from './helpers.js';
 
 const ENTROPY_N01 = 1.4189385332;  // ½ log(2πe), ORACLES §2
-
-describe('Deterministic', () => {
-  it('sample broadcasts loc to sampleShape + batchShape and ignores the seed', () => {
-    const d = new Deterministic({loc: [0.3, -0.2]});
-    expect(d.batchShape).toEqual([2]);
-    expect(d.eventShape).toEqual([]);
-    const s = d.sample([3], 1);
-    expect(s.shape).toEqual([3, 2]);
-    expectClose(s, [0.3, -0.2, 0.3, -0.2, 0.3, -0.2]);
-    expectClose(d.sample([3], 2), [0.3, -0.2, 0.3, -0.2, 0.3, -0.2]);
-  });
-
-  it('prob is 1 inside atol + rtol·|loc| and 0 outside; logProb is 0 or −∞', () => {
-    const d = new Deterministic({loc: [1, 10], atol: 0.1, rtol: 0.1});  // tolerances 0.2 and 1.1
-    expectClose(d.prob([[1.15, 11.05], [1.25, 8.8]]), [1, 1, 0, 0]);
-    expectClose(d.logProb([[1.15, 11.05], [1.25, 8.8]]), [0, 0, -Infinity, -Infinity]);
-    const exact = new Deterministic({loc: 2});
-    expectClose(exact.prob([2, 2.001]), [1, 0]);
-  });
-
-  it('mean = mode = loc; variance = stddev = entropy = 0 with the batch shape', () => {
-    const d = new Deterministic({loc: [[1, 2, 3]]});
-    expectClose(d.mean(), [1, 2, 3]);
-    expectClose(d.mode(), [1, 2, 3]);
-    expect(shapeOf(d.variance())).toEqual([1, 3]);
-    expectClose(d.stddev(), [0, 0, 0]);
-    expectClose(d.entropy(), [0, 0, 0]);
-  });
-
-  it('sample is differentiable w.r.t. a variable loc', () => {
-    const loc = tf.variable(tf.tensor1d([0.5, 1.5]));
-    const d = new Deterministic({loc});
-    const g = tf.grad((l: tf.Tensor) => new Deterministic({loc: l}).sample([4]).sum())(loc);
-    expectClose(g, [4, 4]);
-    expect(d.batchShape).toEqual([2]);
-    loc.dispose();
-  });
-
-  it('refuses a negative atol naming the argument and value', () => {
-    expect(() => new Deterministic({loc: 0, atol: -1})).toThrowError(ValueError);
-    expect(() => new Deterministic({loc: 0, atol: -1})).toThrowError(/atol.*got -1/);
-    expect(() => new Deterministic({loc: 0, rtol: Number.NaN})).toThrowError(/rtol.*got NaN/);
-  });
-
-  it('KL(Deterministic(0.3) ‖ N(0,1)) = −log N(0.3; 0, 1) = 0.9639385332 (ORACLES §2)', () => {
-    expectClose(klDivergence(new Deterministic({loc: 0.3}), new Normal({loc: 0, scale: 1})), [0.9639385332]);
-  });
-});
 
 describe('Independent', () => {
   for (const [batch, event, k] of [
@@ -163,56 +115,5 @@ describe('Independent', () => {
       tf.dispose([s, q.logProb(s), q.entropy(), q.mean(), klDivergence(q, pp), p.logProb(0)]);
     });
     loc.dispose();
-  });
-});
-
-describe('MultivariateNormalDiag', () => {
-  it('logProb at the mean is Σ −log σ − ½ log 2π (= −2.5310242 for σ = [1, 2])', () => {
-    const d = new MultivariateNormalDiag({loc: [0, 0], scaleDiag: [1, 2]});
-    expect(d.batchShape).toEqual([]);
-    expect(d.eventShape).toEqual([2]);
-    expectClose(d.logProb([0, 0]), [-2.5310242]);
-    expectClose(d.entropy(), [2 * ENTROPY_N01 + Math.log(2)]);
-  });
-
-  it('shapes with a batch: sample [n, 3, 2], logProb [n, 3], entropy [3]', () => {
-    const d = new MultivariateNormalDiag({loc: tf.zeros([3, 2]), scaleDiag: [1, 2]});
-    expect(d.batchShape).toEqual([3]);
-    const s = d.sample([4], testSeed());
-    expect(s.shape).toEqual([4, 3, 2]);
-    expect(shapeOf(d.logProb(s))).toEqual([4, 3]);
-    s.dispose();
-    expect(shapeOf(d.entropy())).toEqual([3]);
-    expect(shapeOf(d.mean())).toEqual([3, 2]);
-    expect(shapeOf(d.stddev())).toEqual([3, 2]);
-  });
-
-  it('sample moments match loc and scaleDiag² within 5 standard errors; same seed, same draw', () => {
-    const d = new MultivariateNormalDiag({loc: [1, -1], scaleDiag: [0.5, 2]});
-    const n = 20000;
-    const s = d.sample([n], testSeed());
-    expectMoments(s, [1, -1], [0.25, 4], 5);
-    s.dispose();
-    expect(values(d.sample([5], 42))).toEqual(values(d.sample([5], 42)));
-  });
-
-  it('KL(MVNDiag ‖ MVNDiag) sums the Normal terms: KL(N(1,2)) + KL(N(0.5,0.5)) vs N(0,1) (ORACLES §2)', () => {
-    const q = new MultivariateNormalDiag({loc: [1, 0.5], scaleDiag: [2, 0.5]});
-    const p = new MultivariateNormalDiag({loc: [0, 0], scaleDiag: [1, 1]});
-    expectClose(klDivergence(q, p), [1.3068528194 + 0.4431471806]);
-    const p3 = new MultivariateNormalDiag({loc: [0, 0, 0]});
-    expect(() => klDivergence(q, p3)).toThrowError(/Event shapes do not match/);
-  });
-
-  it('refuses a non-positive scaleDiag and a scalar loc', () => {
-    expect(() => new MultivariateNormalDiag({loc: [0, 0], scaleDiag: [1, -2]})).toThrowError(ValueError);
-    expect(() => new MultivariateNormalDiag({loc: [0, 0], scaleDiag: [1, -2]})).toThrowError(/scaleDiag.*got -2/);
-    expect(() => new MultivariateNormalDiag({loc: 0, scaleDiag: 1})).toThrowError(/rank ≥ 1.*got shape \[\]/);
-  });
-
-  it('KL to a Normal is not registered: NotImplementedError naming both classes', () => {
-    const q = new MultivariateNormalDiag({loc: [0, 0]});
-    expect(() => klDivergence(q, new Normal({loc: 0, scale: 1})))
-        .toThrowError(/MultivariateNormalDiag.*Normal/);
   });
 });
