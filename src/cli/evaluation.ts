@@ -2,9 +2,9 @@
 // held-out digits and on the same digits rotated by 90°, against the posterior-mean baseline.
 import * as tf from '@tensorflow/tfjs';
 
-import {withPosteriorMean, variationalLayers} from '../layers/index.js';
+import {variationalLayers} from '../layers/index.js';
 import {accuracy, auroc, brierScore, calibration, heldOutLogLikelihood, legacyHeldOutNats,
-  predictMC, summarize, disposeSummary} from '../predictive/index.js';
+  predictMC, predictMean, summarize, disposeSummary} from '../predictive/index.js';
 import type {ReliabilityBin} from '../predictive/index.js';
 import type {Digits} from './data.js';
 import {imagesTensor, rotate90} from './data.js';
@@ -96,8 +96,7 @@ export function evaluateModel(model: tf.LayersModel, data: Digits,
   const probsOut = mc(xOut);
   const sIn = summarize(probsIn);
   const sOut = summarize(probsOut);
-  const base = (input: tf.Tensor): tf.Tensor2D => withPosteriorMean(model, () => tf.tidy(() =>
-    model.predict(input, {batchSize: opts.batchSize}) as tf.Tensor2D));
+  const base = (input: tf.Tensor): tf.Tensor2D => predictMean(model, input, {batchSize: opts.batchSize});
   const baseIn = base(x);
   tick();
   const baseOut = base(xOut);

@@ -1,6 +1,9 @@
 // Monte Carlo predictive: S stochastic forward passes of a Bayesian model, stacked as [S, N, C].
 // Port of the `num_monte_carlo` loop of tensorflow_probability/examples/bayesian_neural_network.py.
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+import {withPosteriorMean} from '../layers/model_utils.js';
 
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
@@ -70,6 +73,19 @@ export function predictMC(model: Predictor, x: tf.Tensor, args: PredictMCArgs = 
   } finally {
     tf.dispose(draws);
   }
+}
+
+/**
+ * The deterministic "posterior-mean" prediction `[N, C]`: one pass with every variational layer
+ * using its posterior mean instead of draws (`tfp.layers.withPosteriorMean`, TFP's
+ * `tensor_fn = mean`). A cheap baseline to compare the Monte Carlo predictive with.
+ *
+ * @example
+ * const probs = tfp.predictive.predictMean(model, xHeldOut);
+ */
+export function predictMean(model: tfl.LayersModel, x: tf.Tensor,
+    args: {batchSize?: number, outputs?: 'probs' | 'logits'} = {}): tf.Tensor2D {
+  return predictWith(model, x, (m, fn) => withPosteriorMean(m as tfl.LayersModel, fn), args);
 }
 
 /**

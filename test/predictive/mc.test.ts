@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {describe, expect, it} from 'vitest';
 
-import {predictive} from 'tfjs-probability';
+import {layers, predictive} from 'tfjs-probability';
 
 /** A stochastic stand-in for a Bayesian model: random softmax probabilities per call. */
 function noisyModel(c: number): predictive.Predictor {
@@ -54,5 +54,27 @@ describe('predictMC', () => {
     const x = tf.zeros([2, 1]);
     expect(() => predictive.predictMC(noisyModel(2), x, {samples: 0})).toThrowError(/samples must be a positive integer; got 0/);
     expect(() => predictive.predictMC(noisyModel(2), x, {batchSize: 1.5})).toThrowError(/batchSize must be a positive integer; got 1.5/);
+  });
+});
+
+describe('predictMean', () => {
+  it('equals the deterministic layer with the posterior mean kernel (σ plays no part)', () => {
+    const model = tf.sequential({layers: [
+      layers.denseFlipout({inputShape: [3], units: 4, activation: 'softmax', seed: 5})]});
+    const x = tf.tensor2d([[1, -2, 0.5], [0.3, 0.1, -1]]);
+    const mc = predictive.predictMC(model, x, {samples: 2});
+    const draws = mc.arraySync();
+    expect(draws[0]).not.toEqual(draws[1]);            // Flipout draws differ...
+    const a = predictive.predictMean(model, x);
+    const b = predictive.predictMean(model, x);
+    expect(a.arraySync()).toEqual(b.arraySync());      // ...the posterior mean does not
+    // Closed form: softmax(x·μ + b) with μ the posterior loc (tfjs's own ops as the reference).
+    const vl = layers.variationalLayers(model)[0]!;
+    const loc = vl.kernelPosterior!.mean() as unknown as tf.Tensor2D;
+    const bias = vl.biasPosterior!.mean() as unknown as tf.Tensor1D;
+    const expected = tf.softmax(tf.add(tf.matMul(x, loc), bias)).arraySync() as number[][];
+    (a.arraySync() as number[][]).flat().forEach((v, i) => expect(v).toBeCloseTo(expected.flat()[i]!, 5));
+    tf.dispose([x, mc, a, b, loc, bias]);
+    model.dispose();
   });
 });
