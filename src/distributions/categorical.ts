@@ -161,6 +161,16 @@ export class Categorical extends Distribution {
     });
   }
 
+  /** Not defined for class labels (as in TFP): a `ValueError` (the base class would recurse). */
+  override variance(): tf.Tensor {
+    throw new ValueError(`${this.className}: variance is not defined for class labels.`);
+  }
+
+  /** Not defined for class labels (as in TFP): a `ValueError`. */
+  override stddev(): tf.Tensor {
+    throw new ValueError(`${this.className}: stddev is not defined for class labels.`);
+  }
+
   /** The most probable class (int32, shape `batch`). */
   override mode(): tf.Tensor {
     return tf.tidy(() => tf.argMax(this.params.logProbs(), -1));

@@ -36,6 +36,13 @@ describe('Categorical', () => {
     expect(new Categorical({probs: P}).numClasses).toBe(3);
   });
 
+  it('mean, variance and stddev of class labels are undefined: ValueError', () => {
+    const d = new Categorical({probs: P});
+    expect(() => d.mean()).toThrowError(/Categorical: mean is not defined/);
+    expect(() => d.variance()).toThrowError(ValueError);
+    expect(() => d.stddev()).toThrowError(/stddev is not defined/);
+  });
+
   it('mode is the most probable class (int32)', () => {
     const m = new Categorical({logits: [[0, 3, 1], [5, 0, 0]]}).mode();
     expect(m.dtype).toBe('int32');
