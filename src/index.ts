@@ -4,3 +4,4 @@ export * as distributions from './distributions/index.js';
 export * as predictive from './predictive/index.js';
 export * as layers from './layers/index.js';
 export * as io from './io/index.js';
+export * as backends from './backends/index.js';
