@@ -1,0 +1,70 @@
+// tfp.nn's convolution arguments (NN.md §7): rank, filter shape, strides, dilations, padding.
+// Builds on src/variational/conv_args.ts; only the nn-specific rules live here.
+import {checkStridesDilations, normalizePadding, normalizeTuple} from '../variational/conv_args.js';
+import type {Padding} from '../variational/conv_args.js';
+import {NotImplementedError, ValueError} from '../util/errors.js';
+import {fmt} from '../util/format.js';
+
+import {checkSize} from './affine.js';
+
+/** Options shared by every nn convolution. */
+export interface ConvOptionsBase {
+  /** Number of spatial axes, 1–3. Default 2. */
+  rank?: number;
+  /** An int or a list of `rank` (or 1) ints. Default 1. */
+  strides?: number | number[];
+  /** `'VALID'` or `'SAME'` (case-insensitive). Default `'VALID'`. */
+  padding?: string;
+  /** An int or a list of `rank` (or 1) ints. Default 1. */
+  dilations?: number | number[];
+}
+
+/** Normalised convolution arguments. */
+export interface NnConvArgs {
+  rank: 1 | 2 | 3;
+  inputSize: number;
+  outputSize: number;
+  filterShape: number[];
+  strides: number[];
+  padding: Padding;
+  dilations: number[];
+}
+
+/**
+ * `'valid' | 'same'` from a case-insensitive `'VALID'`/`'SAME'`; `'CAUSAL'` and `'FULL'` are a
+ * `NotImplementedError`, anything else a `ValueError`.
+ */
+export function nnPadding(owner: string, value: unknown): Padding {
+  const v = typeof value === 'string' ? value.toUpperCase() : value;
+  if (v === 'CAUSAL' || v === 'FULL') {
+    throw new NotImplementedError(`${owner}: padding must be "VALID" or "SAME" ("CAUSAL" and "FULL" are ` +
+        `not implemented); got ${fmt(value)}.`);
+  }
+  return normalizePadding(owner, value);
+}
+
+/** Checks and normalises the convolution arguments of an nn layer. */
+export function nnConvArgs(owner: string, inputSize: unknown, outputSize: unknown, filterShape: unknown,
+    options: ConvOptionsBase, allowedRanks: number[] = [1, 2, 3], transposed = false): NnConvArgs {
+  const rank = options.rank ?? 2;
+  if (!allowedRanks.includes(rank as number)) {
+    throw new ValueError(`${owner}: rank must be one of ${allowedRanks.join(', ')}; got ${fmt(options.rank)}.`);
+  }
+  const r = rank as 1 | 2 | 3;
+  const strides = normalizeTuple(owner, 'strides', options.strides ?? 1, r, true);
+  const dilations = normalizeTuple(owner, 'dilations', options.dilations ?? 1, r, true);
+  if (transposed && strides.some((s) => s > 1) && dilations.some((d) => d > 1)) {
+    throw new NotImplementedError(`${owner}: strides > 1 together with dilations > 1 is not implemented; ` +
+        `got strides ${fmt(strides)} and dilations ${fmt(dilations)}.`);
+  }
+  checkStridesDilations(owner, strides, dilations, 'strides', 'dilations');
+  return {
+    rank: r,
+    inputSize: checkSize(owner, 'inputSize', inputSize),
+    outputSize: checkSize(owner, 'outputSize', outputSize),
+    filterShape: normalizeTuple(owner, 'filterShape', filterShape, r, true),
+    strides,
+    padding: nnPadding(owner, options.padding ?? 'VALID'),
+    dilations,
+  };
+}
