@@ -1,0 +1,419 @@
+// DenseVariational: a dense layer whose whole weight vector (kernel, then bias) has a posterior and
+// a prior made by user "make" fns; the KL is exact or a single-sample Monte Carlo estimate at the
+// draw used by the forward pass. Port of tensorflow_probability/python/layers/dense_variational_v2.py.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+import {Distribution} from '../distributions/distribution.js';
+import {Independent} from '../distributions/independent.js';
+import {klDivergence} from '../distributions/kl.js';
+import {Normal} from '../distributions/normal.js';
+import {ValueError} from '../util/errors.js';
+import {fmt} from '../util/format.js';
+import {deserializeKerasObject, isActivation, isRegularizer, serializeKerasObject} from '../util/keras_objects.js';
+import type {KerasObjectJson} from '../util/keras_objects.js';
+import {checkSeed, SeedStream} from '../util/seed.js';
+import {shapesEqual} from '../util/shape.js';
+
+import type {Regularizer} from './default_fns.js';
+import {distributionOf} from './distribution_layer.js';
+import {describeFn, registerFn, resolveFn, serializeFn} from './fn_registry.js';
+import type {SerializedFn} from './fn_registry.js';
+import {VariableLayer} from './variable_layer.js';
+import {checkPositiveInt} from './variational_layer.js';
+import type {ActivationArg, LayerArgs} from './variational_layer.js';
+
+/**
+ * Something that maps the layer's inputs to a distribution over the weight vector: a plain function,
+ * or a layer-like object (a tfjs `Layer` / `LayersModel`, or {@link VariableDistribution}) whose
+ * `apply(x)` returns a `Distribution` or the output tensor of a tfp distribution layer. The weights
+ * of a layer-like object become weights of the owning DenseVariational.
+ */
+export type DistributionCallable = ((x: tf.Tensor) => Distribution) | LayerLikeCallable;
+
+/** A layer-like {@link DistributionCallable}. */
+export interface LayerLikeCallable {
+  apply(x: tf.Tensor): unknown;
+  readonly trainableWeights: tfl.LayerVariable[];
+  readonly nonTrainableWeights: tfl.LayerVariable[];
+}
+
+/**
+ * `(kernelSize, biasSize, dtype)` → a {@link DistributionCallable} over vectors of length
+ * `kernelSize + biasSize` (LAYERS.md §4). Called once, at build.
+ */
+export type MakeDistributionFn = (kernelSize: number, biasSize: number, dtype: tf.DataType) =>
+    DistributionCallable;
+
+/** Arguments of {@link DenseVariational}. */
+export interface DenseVariationalV2Args extends Omit<LayerArgs, 'activityRegularizer'> {
+  /** Output size. */
+  units: number;
+  /** Makes the posterior q(w). A registered fn (e.g. `posteriorMeanField`) makes the layer savable. */
+  makePosteriorFn: MakeDistributionFn | SerializedFn;
+  /** Makes the prior r(w). */
+  makePriorFn: MakeDistributionFn | SerializedFn;
+  /** Multiplier of the KL, typically `1 / numTrainExamples`. Default: none (1). */
+  klWeight?: number | null;
+  /** Analytic KL (true) or single-sample Monte Carlo `log q(w) − log r(w)` (false, the default). */
+  klUseExact?: boolean;
+  /** Default: linear. */
+  activation?: ActivationArg | null;
+  /** Default true; false makes the weight vector `kernelSize` long. */
+  useBias?: boolean;
+  /** Regularizer of the output, added as a loss divided by the batch size. Default none. */
+  activityRegularizer?: Regularizer | KerasObjectJson | string | null;
+  /** Shorthand for `inputShape: [inputDim]`. */
+  inputDim?: number;
+  /**
+   * Seed of the posterior draws (one per call; fresh each call).
+   * Porting note: TFP draws unseeded.
+   */
+  seed?: number | null;
+}
+
+function isLayerLike(v: unknown): v is LayerLikeCallable {
+  return typeof v === 'object' && v !== null && typeof (v as LayerLikeCallable).apply === 'function' &&
+      Array.isArray((v as LayerLikeCallable).trainableWeights);
+}
+
+const OWNER = 'DenseVariational';
+
+/** Runs a callable on `x` and returns the distribution it made (ValueError otherwise). */
+function evaluate(arg: string, callable: DistributionCallable, x: tf.Tensor): Distribution {
+  const out: unknown = typeof callable === 'function' ? callable(x) : callable.apply(x);
+  if (out instanceof Distribution) return out;
+  const fromLayer = out instanceof tf.Tensor ? distributionOf(out) : undefined;
+  if (fromLayer !== undefined) return fromLayer;
+  throw new ValueError(`${OWNER}: ${arg} must return a callable whose result is a Distribution ` +
+      `(or a tfp distribution layer's output); got ${fmt(out)}.`);
+}
+
+/**
+ * A dense layer with a distribution over its weights (LAYERS.md §4): on each call one draw
+ * `w ~ q(w | x)` gives `kernel[i][j] = w[i·units + j]` (row-major) and `bias = w[in·units:]`, and
+ * `y = activation(x @ kernel + bias)`. The KL penalty `KL(q ‖ r)` (exact, or `log q(w) − log r(w)`
+ * at the same `w`) times `klWeight` is added as the layer's one loss, for the latest call.
+ *
+ * Porting note: the posterior and prior are public (`posterior`, `prior`); `kl()` returns the
+ * penalty of the latest call for custom loops; `getConfig` saves the make fns by registered name,
+ * so a layer built with `posteriorMeanField` / `priorTrainable` round-trips through `model.save`
+ * (TFP has no `get_config` here). Unregistered make fns throw at save time.
+ */
+export class DenseVariational extends tfl.layers.Layer {
+  static className = 'DenseVariational';
+  readonly units: number;
+  readonly makePosteriorFn: MakeDistributionFn;
+  readonly makePriorFn: MakeDistributionFn;
+  readonly klWeight: number | null;
+  readonly klUseExact: boolean;
+  readonly useBias: boolean;
+  readonly seed: number | undefined;
+  readonly activation: {apply(x: tf.Tensor, axis?: number): tf.Tensor; getClassName(): string};
+  readonly activityRegularizerFn: Regularizer | null;
+  /** The posterior callable (after build). */
+  posterior: DistributionCallable | null = null;
+  /** The prior callable (after build). */
+  prior: DistributionCallable | null = null;
+  /** The weight vector drawn by the latest call (kernel then bias). */
+  lastSample: tf.Tensor | null = null;
+  /** When true, calls use the posterior mean instead of a draw. */
+  usePosteriorMean = false;
+  private lastInput: tf.Tensor | null = null;
+  private lastOutput: tf.Tensor | null = null;
+  private inputSize = 0;
+  private readonly stream: SeedStream;
+
+  constructor(args: DenseVariationalV2Args) {
+    if (typeof args !== 'object' || args === null) {
+      throw new ValueError(`${OWNER}: args must be an object; got ${fmt(args)}.`);
+    }
+    const {units, makePosteriorFn, makePriorFn, klWeight, klUseExact, activation, useBias,
+      activityRegularizer, inputDim, seed, ...base} = args;
+    if (inputDim !== undefined && base.inputShape === undefined && base.batchInputShape === undefined) {
+      base.inputShape = [checkPositiveInt(OWNER, 'inputDim', inputDim)];
+    }
+    super(base as LayerArgs);
+    this.units = checkPositiveInt(OWNER, 'units', units);
+    const post = resolveFn<MakeDistributionFn>(OWNER, 'makePosteriorFn', makePosteriorFn, null);
+    const prior = resolveFn<MakeDistributionFn>(OWNER, 'makePriorFn', makePriorFn, null);
+    if (post === null) throw new ValueError(`${OWNER}: makePosteriorFn is required; got ${fmt(makePosteriorFn)}.`);
+    if (prior === null) throw new ValueError(`${OWNER}: makePriorFn is required; got ${fmt(makePriorFn)}.`);
+    this.makePosteriorFn = post;
+    this.makePriorFn = prior;
+    if (klWeight !== undefined && klWeight !== null &&
+        (typeof klWeight !== 'number' || !Number.isFinite(klWeight))) {
+      throw new ValueError(`${OWNER}: klWeight must be a finite number or null; got ${fmt(klWeight)}.`);
+    }
+    this.klWeight = klWeight ?? null;
+    if (klUseExact !== undefined && typeof klUseExact !== 'boolean') {
+      throw new ValueError(`${OWNER}: klUseExact must be a boolean; got ${fmt(klUseExact)}.`);
+    }
+    this.klUseExact = klUseExact ?? false;
+    if (useBias !== undefined && typeof useBias !== 'boolean') {
+      throw new ValueError(`${OWNER}: useBias must be a boolean; got ${fmt(useBias)}.`);
+    }
+    this.useBias = useBias ?? true;
+    this.activation = deserializeKerasObject(OWNER, 'activation', activation ?? 'linear', isActivation);
+    this.activityRegularizerFn = activityRegularizer === undefined || activityRegularizer === null ?
+        null : deserializeKerasObject(OWNER, 'activityRegularizer', activityRegularizer, isRegularizer) as
+            unknown as Regularizer;
+    this.seed = checkSeed(OWNER, seed);
+    this.stream = new SeedStream(this.seed, OWNER);
+  }
+
+  /** `in · units`, the kernel's share of the weight vector (after build). */
+  get kernelSize(): number {
+    return this.inputSize * this.units;
+  }
+
+  /** `units` with a bias, else 0. */
+  get biasSize(): number {
+    return this.useBias ? this.units : 0;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Array<number | null>;
+    if (this.dtype !== 'float32' && this.dtype !== 'complex64') {
+      throw new TypeError(`${OWNER}: Unable to build \`Dense\` layer with non-floating point dtype ` +
+          `${fmt(this.dtype)}; dtype must be "float32".`);
+    }
+    const last = this.checkInputShape(shape);
+    this.inputSize = last;
+    this.inputSpec = [new tfl.InputSpec({minNDim: 2, axes: {[-1]: last}})];
+    const n = this.kernelSize + this.biasSize;
+    const make = (arg: string, fn: MakeDistributionFn): DistributionCallable => {
+      const callable: unknown = fn(this.kernelSize, this.biasSize, this.dtype);
+      if (typeof callable !== 'function' && !isLayerLike(callable)) {
+        throw new ValueError(`${OWNER}: ${arg} must return a function or a layer (x → Distribution); ` +
+            `got ${fmt(callable)}.`);
+      }
+      // One dry run: builds a layer-like callable's weights and checks the distribution's shape.
+      tf.tidy(() => {
+        const d = evaluate(arg, callable as DistributionCallable, tf.zeros([1, last]));
+        if (!shapesEqual(d.eventShape, [n])) {
+          throw new ValueError(`${OWNER}: ${arg} must make a distribution over vectors of length ` +
+              `kernelSize + biasSize = ${n}; got eventShape ${fmt(d.eventShape)}.`);
+        }
+      });
+      if (isLayerLike(callable)) this.adoptWeights(callable);
+      return callable as DistributionCallable;
+    };
+    this.posterior = make('makePosteriorFn', this.makePosteriorFn);
+    this.prior = make('makePriorFn', this.makePriorFn);
+    this.addLoss(() => this.penalty(false));
+    if (this.activityRegularizerFn !== null) {
+      const reg = this.activityRegularizerFn;
+      this.addLoss(() => tf.tidy(() => {
+        const y = this.lastOutput;
+        return (y === null ? tf.scalar(0) : tf.div(reg.apply(y), y.shape[0] ?? 1)) as tf.Scalar;
+      }));
+    }
+    this.built = true;
+  }
+
+  private checkInputShape(shape: ReadonlyArray<number | null>): number {
+    if (shape.length < 2) {
+      throw new ValueError(`${OWNER}: input must have rank ≥ 2 ([batch, …, features]); got shape ${fmt(shape)}.`);
+    }
+    const last = shape[shape.length - 1];
+    if (last === null || last === undefined) {
+      throw new ValueError(`${OWNER}: The last dimension of the inputs to \`DenseVariational\` should ` +
+          `be defined; got shape ${fmt(shape)}.`);
+    }
+    return last;
+  }
+
+  private adoptWeights(callable: LayerLikeCallable): void {
+    // tfjs lists a weight whose own `trainable` is false among the non-trainable weights even when
+    // it sits in `_trainableWeights` (the only list a subclass can reach).
+    const owned = new Set(this.weights);
+    for (const w of [...callable.trainableWeights, ...callable.nonTrainableWeights]) {
+      if (!owned.has(w)) this._trainableWeights.push(w);
+    }
+  }
+
+  private keep(which: 'input' | 'sample' | 'output', value: tf.Tensor | null): void {
+    const old = which === 'input' ? this.lastInput : which === 'sample' ? this.lastSample : this.lastOutput;
+    if (old !== null && !old.isDisposed) old.dispose();
+    const kept = value === null ? null : tf.keep(tf.clone(value));
+    if (which === 'input') this.lastInput = kept;
+    else if (which === 'sample') this.lastSample = kept;
+    else this.lastOutput = kept;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = tf.cast(Array.isArray(inputs) ? inputs[0] as tf.Tensor : inputs, 'float32');
+      const q = evaluate('makePosteriorFn', this.posterior as DistributionCallable, x);
+      // The one draw of this call, kept (on the gradient tape) for the Monte Carlo KL.
+      const w = this.usePosteriorMean ? q.mean() : q.sample([], this.stream.next());
+      this.keep('input', x);
+      this.keep('sample', w);
+      const k = this.kernelSize;
+      const lead = w.shape.slice(0, -1);
+      const kernel = tf.reshape(tf.slice(w, [...lead.map(() => 0), 0], [...lead, k]),
+          [...lead, this.inputSize, this.units]);
+      const x2 = tf.reshape(x, [-1, this.inputSize]);
+      let h: tf.Tensor = lead.length === 0 ? tf.matMul(x2, kernel) :
+          tf.matMul(tf.broadcastTo(x2, [...lead, ...x2.shape]), kernel);
+      if (this.useBias) {
+        const bias = tf.slice(w, [...lead.map(() => 0), k], [...lead, this.units]);
+        h = tf.add(h, lead.length === 0 ? bias : tf.expandDims(bias, -2));
+      }
+      const outShape = lead.length === 0 ? [...x.shape.slice(0, -1), this.units] : h.shape;
+      const y = this.activation.apply(tf.reshape(h, outShape));
+      if (this.activityRegularizerFn !== null) this.keep('output', y);
+      return y;
+    });
+  }
+
+  /** `klPenalty(q, r)` of the latest call: exact or MC at the kept draw, × klWeight, summed. */
+  private penalty(strict: boolean): tf.Scalar {
+    return tf.tidy(() => {
+      if (this.lastInput === null || this.lastSample === null) {
+        if (strict) {
+          throw new ValueError(`${OWNER}: kl() needs a forward pass first (the layer "${this.name}" ` +
+              `has not been called).`);
+        }
+        return tf.scalar(0);
+      }
+      const x = this.lastInput;
+      const q = evaluate('makePosteriorFn', this.posterior as DistributionCallable, x);
+      const r = evaluate('makePriorFn', this.prior as DistributionCallable, x);
+      const w = this.lastSample;
+      let kl = this.klUseExact ? klDivergence(q, r) : tf.sub(q.logProb(w), r.logProb(w));
+      if (this.klWeight !== null) kl = tf.mul(kl, this.klWeight);
+      return tf.sum(kl) as tf.Scalar;
+    });
+  }
+
+  /** The KL penalty of the latest call (the layer's loss), a scalar; throws before any call. */
+  kl(): tf.Scalar {
+    return this.penalty(true);
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Array<number | null>;
+    this.checkInputShape(shape);
+    return [...shape.slice(0, -1), this.units];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const owner = `${OWNER} "${this.name}"`;
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      makePosteriorFn: serializeFn(owner, 'makePosteriorFn', this.makePosteriorFn) as unknown as
+          tf.serialization.ConfigDictValue,
+      makePriorFn: serializeFn(owner, 'makePriorFn', this.makePriorFn) as unknown as
+          tf.serialization.ConfigDictValue,
+      klWeight: this.klWeight,
+      klUseExact: this.klUseExact,
+      activation: this.activation.getClassName(),
+      useBias: this.useBias,
+      activityRegularizer: serializeKerasObject(this.activityRegularizerFn) as unknown as
+          tf.serialization.ConfigDictValue,
+      seed: this.seed ?? null,
+    };
+  }
+
+  override dispose(): ReturnType<tfl.layers.Layer['dispose']> {
+    this.keep('input', null);
+    this.keep('sample', null);
+    this.keep('output', null);
+    return super.dispose();
+  }
+}
+tf.serialization.registerClass(DenseVariational);
+
+/**
+ * A dense layer with a posterior and a prior over its whole weight vector (LAYERS.md §4).
+ *
+ * @example
+ * const layer = tfp.layers.denseVariational({units: 1, makePosteriorFn: tfp.layers.posteriorMeanField,
+ *   makePriorFn: tfp.layers.priorTrainable, klWeight: 1 / xTrain.shape[0]});
+ */
+export function denseVariational(args: DenseVariationalV2Args): DenseVariational {
+  return new DenseVariational(args);
+}
+
+/**
+ * A {@link VariableLayer} followed by a map from its value to a distribution: the layer-like
+ * callable that `posteriorMeanField` and `priorTrainable` return. Its weight is adopted by the
+ * DenseVariational that builds it.
+ */
+export class VariableDistribution implements LayerLikeCallable {
+  constructor(readonly layer: VariableLayer, readonly toDistribution: (t: tf.Tensor) => Distribution) {}
+
+  /** The distribution for the current value of the variable (the input is ignored). */
+  apply(x: tf.Tensor): Distribution {
+    return this.toDistribution(this.layer.apply(x) as tf.Tensor);
+  }
+
+  get trainableWeights(): tfl.LayerVariable[] {
+    return this.layer.trainableWeights;
+  }
+
+  get nonTrainableWeights(): tfl.LayerVariable[] {
+    return this.layer.nonTrainableWeights;
+  }
+}
+
+/** `log(expm1(1))`: softplus of it is 1, so a zero-initialised untransformed scale means σ = 1. */
+export const SOFTPLUS_INVERSE_ONE = Math.log(Math.expm1(1));
+
+/**
+ * The mean-field posterior of TFP's DenseVariational recipe: a `VariableLayer(2n)` (zeros) `t` and
+ * `Independent(Normal(t[:n], 1e-5 + softplus(c + t[n:])), 1)` with `c = log(expm1(1))`, so σ starts
+ * at 1.00001. `n = kernelSize + biasSize`. Registered as `'PosteriorMeanField'` (savable).
+ *
+ * @example
+ * tfp.layers.denseVariational({units: 1, makePosteriorFn: tfp.layers.posteriorMeanField,
+ *   makePriorFn: tfp.layers.priorTrainable});
+ */
+export const posteriorMeanField: MakeDistributionFn = describeFn(
+    (kernelSize: number, biasSize: number): DistributionCallable => {
+      const n = kernelSize + biasSize;
+      return new VariableDistribution(new VariableLayer({shape: 2 * n, name: 'posterior'}),
+          (t) => new Independent({
+            distribution: new Normal({
+              loc: tf.slice(t, [0], [n]),
+              scale: tf.add(1e-5, tf.softplus(tf.add(SOFTPLUS_INVERSE_ONE, tf.slice(t, [n], [n])))),
+            }),
+            reinterpretedBatchNdims: 1,
+          }));
+    }, 'PosteriorMeanField');
+registerFn('PosteriorMeanField', () => posteriorMeanField);
+
+/**
+ * The trainable prior of TFP's DenseVariational recipe: a `VariableLayer(n)` (zeros) `t` and
+ * `Independent(Normal(t, 1), 1)`. Registered as `'PriorTrainable'` (savable).
+ *
+ * @example
+ * tfp.layers.denseVariational({units: 2, makePosteriorFn: tfp.layers.posteriorMeanField,
+ *   makePriorFn: tfp.layers.priorTrainable});
+ */
+export const priorTrainable: MakeDistributionFn = describeFn(
+    (kernelSize: number, biasSize: number): DistributionCallable => {
+      const n = kernelSize + biasSize;
+      return new VariableDistribution(new VariableLayer({shape: n, name: 'prior'}),
+          (t) => new Independent({distribution: new Normal({loc: t, scale: 1}), reinterpretedBatchNdims: 1}));
+    }, 'PriorTrainable');
+registerFn('PriorTrainable', () => priorTrainable);
+
+/**
+ * A fixed prior `Independent(Normal(0, 1), 1)` over the weight vector (no variables). Registered as
+ * `'PriorStandardNormal'` (savable).
+ *
+ * @example
+ * tfp.layers.denseVariational({units: 2, makePosteriorFn: tfp.layers.posteriorMeanField,
+ *   makePriorFn: tfp.layers.priorStandardNormal, klUseExact: true});
+ */
+export const priorStandardNormal: MakeDistributionFn = describeFn(
+    (kernelSize: number, biasSize: number): DistributionCallable => {
+      const n = kernelSize + biasSize;
+      return () => new Independent({distribution: new Normal({loc: tf.zeros([n]), scale: 1}),
+        reinterpretedBatchNdims: 1});
+    }, 'PriorStandardNormal');
+registerFn('PriorStandardNormal', () => priorStandardNormal);

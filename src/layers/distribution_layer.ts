@@ -1,0 +1,428 @@
+// Distribution output layers: DistributionLambda and the parameterized IndependentNormal,
+// IndependentBernoulli and OneHotCategorical layers, plus the negLogLik loss.
+// Port of tensorflow_probability/python/layers/distribution_layer.py.
+//
+// Porting note: in TFP a distribution layer returns a "distribution tensor" (a Distribution that is
+// also a Tensor), and Keras hands that object to the loss, which calls `-y_pred.log_prob(y_true)`.
+// tfjs layers and losses only pass tensors. Here a distribution layer returns a tensor (a sample by
+// default, or the mean / mode: `convertToTensorFn`), and remembers, for that output tensor, which
+// layer made it and from which input. `negLogLik(yTrue, yPred)` and `distributionOf(yPred)` look the
+// output tensor up and rebuild the distribution through the layer, on the gradient tape. tfjs's
+// `fit` and `evaluate` pass the model's output tensors to the loss unchanged, so
+// `model.compile({loss: tfp.layers.negLogLik})` works when a distribution layer is the model's output.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+import {Bernoulli} from '../distributions/bernoulli.js';
+import {OneHotCategorical as OneHotCategoricalDistribution} from '../distributions/categorical.js';
+import {Distribution} from '../distributions/distribution.js';
+import {Independent} from '../distributions/independent.js';
+import {Normal} from '../distributions/normal.js';
+import {ValueError} from '../util/errors.js';
+import {fmt} from '../util/format.js';
+import {checkSeed, SeedStream} from '../util/seed.js';
+import {sizeOf} from '../util/shape.js';
+
+import {resolveFn, serializeFn} from './fn_registry.js';
+import type {SerializedFn} from './fn_registry.js';
+import type {LayerArgs} from './variational_layer.js';
+
+/** How a distribution layer turns its distribution into its tensor output. */
+export type ConvertToTensor = 'sample' | 'mean' | 'mode';
+
+/** Arguments shared by the distribution layers. */
+export interface DistributionLayerArgs extends LayerArgs {
+  /** The layer's tensor output: a draw (`'sample'`, the default, as in TFP), the mean or the mode. */
+  convertToTensorFn?: ConvertToTensor;
+  /** Seed of the draws (fresh each call). Default: unseeded. */
+  seed?: number | null;
+}
+
+interface Origin {
+  layer: DistributionLayer;
+  input: tf.Tensor;
+}
+
+const origins = new WeakMap<tf.Tensor, Origin>();
+
+/**
+ * The distribution behind the output tensor of a distribution layer's latest call, rebuilt from
+ * the kept input (so it is on the gradient tape when called inside one); undefined for any other
+ * tensor. Its parameter tensors are made when it is built: call it inside `tf.tidy`.
+ */
+export function distributionOf(output: tf.Tensor): Distribution | undefined {
+  const origin = origins.get(output);
+  if (origin === undefined) return undefined;
+  if (origin.input.isDisposed) {
+    throw new ValueError(`distributionOf: the output belongs to an earlier call of layer ` +
+        `"${origin.layer.name}"; only its latest output can be turned back into a distribution.`);
+  }
+  return origin.layer.makeDistribution(origin.input);
+}
+
+const CONVERTERS: readonly ConvertToTensor[] = ['sample', 'mean', 'mode'];
+
+/**
+ * Base of the distribution layers: `call(x)` makes `d = makeDistribution(x)` and returns
+ * `convertToTensorFn(d)`; the distribution stays reachable through `lastDistribution()`,
+ * `distributionOf(output)` and the {@link negLogLik} loss.
+ */
+export abstract class DistributionLayer extends tfl.layers.Layer {
+  readonly convertToTensorFn: ConvertToTensor;
+  readonly seed: number | undefined;
+  private readonly stream: SeedStream;
+  private lastInput: tf.Tensor | null = null;
+
+  protected constructor(owner: string, args: DistributionLayerArgs) {
+    if (typeof args !== 'object' || args === null) {
+      throw new ValueError(`${owner}: args must be an object; got ${fmt(args)}.`);
+    }
+    const {convertToTensorFn, seed, ...base} = args;
+    super(base);
+    const convert = convertToTensorFn ?? 'sample';
+    if (!CONVERTERS.includes(convert)) {
+      throw new ValueError(`${owner}: convertToTensorFn must be one of ${fmt(CONVERTERS)}; got ${fmt(convert)}.`);
+    }
+    this.convertToTensorFn = convert;
+    this.seed = checkSeed(owner, seed);
+    this.stream = new SeedStream(this.seed, owner);
+  }
+
+  /** The distribution for the parameters `params` (the layer's input). */
+  abstract makeDistribution(params: tf.Tensor): Distribution;
+
+  /** The distribution of the latest call (its tensors are made now: use inside `tf.tidy`). */
+  lastDistribution(): Distribution {
+    if (this.lastInput === null) {
+      throw new ValueError(`${this.getClassName()}: lastDistribution() needs a call first.`);
+    }
+    return this.makeDistribution(this.lastInput);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const y = tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] as tf.Tensor : inputs;
+      const d = this.makeDistribution(x);
+      const out = this.convertToTensorFn === 'sample' ? d.sample([], this.stream.next()) :
+          this.convertToTensorFn === 'mean' ? d.mean() : d.mode();
+      if (this.lastInput !== null && !this.lastInput.isDisposed) this.lastInput.dispose();
+      this.lastInput = tf.keep(tf.clone(x));
+      return out;
+    });
+    origins.set(y, {layer: this, input: this.lastInput as tf.Tensor});
+    return y;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {...super.getConfig(), convertToTensorFn: this.convertToTensorFn, seed: this.seed ?? null};
+  }
+
+  override dispose(): ReturnType<tfl.layers.Layer['dispose']> {
+    if (this.lastInput !== null && !this.lastInput.isDisposed) this.lastInput.dispose();
+    this.lastInput = null;
+    return super.dispose();
+  }
+}
+
+/** A function from the layer's input to a distribution. */
+export type MakeDistributionFromTensor = (t: tf.Tensor) => Distribution;
+
+/** Arguments of {@link DistributionLambda}. */
+export interface DistributionLambdaArgs extends DistributionLayerArgs {
+  /** `t → Distribution`. A registered fn (see `tfp.layers.util.registerFn`) makes the layer savable. */
+  makeDistributionFn: MakeDistributionFromTensor | SerializedFn;
+}
+
+/**
+ * Wraps `makeDistributionFn(t) → Distribution` as a layer whose tensor output is a sample (or the
+ * mean / mode) of that distribution; `negLogLik` and `distributionOf` recover the distribution.
+ *
+ * @example
+ * const layer = tfp.layers.distributionLambda({makeDistributionFn: (t) =>
+ *   new tfp.distributions.Normal({loc: t, scale: 1}), convertToTensorFn: 'mean'});
+ */
+export class DistributionLambda extends DistributionLayer {
+  static className = 'DistributionLambda';
+  readonly makeDistributionFn: MakeDistributionFromTensor;
+
+  constructor(args: DistributionLambdaArgs) {
+    super('DistributionLambda', args);
+    const {makeDistributionFn} = args;
+    const fn = resolveFn<MakeDistributionFromTensor>('DistributionLambda', 'makeDistributionFn',
+        makeDistributionFn, null);
+    if (fn === null) {
+      throw new ValueError(`DistributionLambda: makeDistributionFn is required; got ${fmt(makeDistributionFn)}.`);
+    }
+    this.makeDistributionFn = fn;
+  }
+
+  override makeDistribution(params: tf.Tensor): Distribution {
+    const d: unknown = this.makeDistributionFn(params);
+    if (!(d instanceof Distribution)) {
+      throw new ValueError(`DistributionLambda: makeDistributionFn must return a Distribution; got ${fmt(d)}.`);
+    }
+    return d;
+  }
+
+  /** Found by running the fn once on zeros of the input shape (batch size 1). */
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Array<number | null>;
+    const out = tf.tidy(() => this.makeDistribution(tf.zeros(shape.map((d) => d ?? 1))).mean().shape);
+    return out.map((d, i) => (i < shape.length && shape[i] === null ? null : d));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      makeDistributionFn: serializeFn(`DistributionLambda "${this.name}"`, 'makeDistributionFn',
+          this.makeDistributionFn) as unknown as tf.serialization.ConfigDictValue,
+    };
+  }
+}
+tf.serialization.registerClass(DistributionLambda);
+
+/**
+ * A layer whose output is a distribution made by `makeDistributionFn` (converted to a tensor).
+ *
+ * @example
+ * const layer = tfp.layers.distributionLambda({makeDistributionFn: (t) =>
+ *   new tfp.distributions.Bernoulli({logits: t})});
+ */
+export function distributionLambda(args: DistributionLambdaArgs): DistributionLambda {
+  return new DistributionLambda(args);
+}
+
+function normalizeEventShape(owner: string, eventShape: unknown): number[] {
+  const shape = typeof eventShape === 'number' ? [eventShape] : eventShape;
+  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d > 0)) {
+    throw new ValueError(`${owner}: eventShape must be a positive integer or a list of them; got ${fmt(eventShape)}.`);
+  }
+  return shape.slice() as number[];
+}
+
+/** Base of the layers whose input holds `paramsSize(eventShape)` parameters on its last axis. */
+abstract class ParameterizedDistributionLayer extends DistributionLayer {
+  readonly eventShape: number[];
+
+  protected constructor(owner: string, eventShape: number[], args: DistributionLayerArgs) {
+    super(owner, args);
+    this.eventShape = eventShape;
+  }
+
+  /** Parameters per example. */
+  protected abstract get numParams(): number;
+
+  private checkShape(shape: ReadonlyArray<number | null>): void {
+    const last = shape[shape.length - 1];
+    if (shape.length < 1 || (last !== null && last !== this.numParams)) {
+      throw new ValueError(`${this.getClassName()}: the last input dimension must be ` +
+          `paramsSize(eventShape ${fmt(this.eventShape)}) = ${this.numParams}; got input shape ${fmt(shape)}.`);
+    }
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    this.checkShape((Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Array<number | null>);
+    this.built = true;
+  }
+
+  /** Splits the last axis into `parts` blocks of `prod(eventShape)`, each reshaped to `batch + eventShape`. */
+  protected block(params: tf.Tensor, index: number): tf.Tensor {
+    return tf.tidy(() => {
+      const n = sizeOf(this.eventShape);
+      const batch = params.shape.slice(0, -1);
+      const start = [...batch.map(() => 0), index * n];
+      return tf.reshape(tf.slice(params, start, [...batch, n]), [...batch, ...this.eventShape]);
+    });
+  }
+
+  override makeDistribution(params: tf.Tensor): Distribution {
+    this.checkShape(params.shape);
+    return this.distributionFor(params);
+  }
+
+  protected abstract distributionFor(params: tf.Tensor): Distribution;
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Array<number | null>;
+    this.checkShape(shape);
+    return [...shape.slice(0, -1), ...this.eventShape];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {...super.getConfig(), eventShape: this.eventShape};
+  }
+}
+
+/** Arguments of {@link IndependentNormal} and {@link IndependentBernoulli}. */
+export interface IndependentDistributionLayerArgs extends DistributionLayerArgs {
+  /** Shape of one event. Default `[1]`. */
+  eventShape?: number | number[];
+}
+
+/**
+ * `Independent(Normal(loc, softplus(u)), rank(eventShape))` from an input whose last axis holds
+ * `2·prod(eventShape)` parameters: the locs, then the untransformed scales `u`.
+ *
+ * @example
+ * const model = tf.sequential({layers: [
+ *   tf.layers.dense({inputShape: [1], units: tfp.layers.IndependentNormal.paramsSize(1)}),
+ *   tfp.layers.independentNormal({eventShape: 1})]});
+ * model.compile({optimizer: 'adam', loss: tfp.layers.negLogLik});
+ */
+export class IndependentNormal extends ParameterizedDistributionLayer {
+  static className = 'IndependentNormal';
+
+  constructor(args: IndependentDistributionLayerArgs = {}) {
+    super('IndependentNormal', normalizeEventShape('IndependentNormal', args.eventShape ?? [1]),
+        {...args, eventShape: undefined} as DistributionLayerArgs);
+  }
+
+  /** `2·prod(eventShape)`. */
+  static paramsSize(eventShape: number | number[] = [1]): number {
+    return 2 * sizeOf(normalizeEventShape('IndependentNormal', eventShape));
+  }
+
+  protected get numParams(): number {
+    return IndependentNormal.paramsSize(this.eventShape);
+  }
+
+  protected distributionFor(params: tf.Tensor): Distribution {
+    // Deferred parameters: read inside each method's tidy, so no tensor outlives its use.
+    return new Independent({
+      distribution: new Normal({loc: () => this.block(params, 0), scale: () => tf.softplus(this.block(params, 1))}),
+      reinterpretedBatchNdims: this.eventShape.length,
+    });
+  }
+}
+tf.serialization.registerClass(IndependentNormal);
+
+/**
+ * An `IndependentNormal` output layer.
+ *
+ * @example
+ * const layer = tfp.layers.independentNormal({eventShape: [2]});   // input: 4 parameters
+ */
+export function independentNormal(args: IndependentDistributionLayerArgs = {}): IndependentNormal {
+  return new IndependentNormal(args);
+}
+
+/**
+ * `Independent(Bernoulli(logits), rank(eventShape))` from an input whose last axis holds
+ * `prod(eventShape)` logits. Samples are float32 0/1.
+ *
+ * @example
+ * const layer = tfp.layers.independentBernoulli({eventShape: [28, 28]});
+ */
+export class IndependentBernoulli extends ParameterizedDistributionLayer {
+  static className = 'IndependentBernoulli';
+
+  constructor(args: IndependentDistributionLayerArgs = {}) {
+    super('IndependentBernoulli', normalizeEventShape('IndependentBernoulli', args.eventShape ?? [1]),
+        {...args, eventShape: undefined} as DistributionLayerArgs);
+  }
+
+  /** `prod(eventShape)`. */
+  static paramsSize(eventShape: number | number[] = [1]): number {
+    return sizeOf(normalizeEventShape('IndependentBernoulli', eventShape));
+  }
+
+  protected get numParams(): number {
+    return IndependentBernoulli.paramsSize(this.eventShape);
+  }
+
+  protected distributionFor(params: tf.Tensor): Distribution {
+    return new Independent({
+      distribution: new Bernoulli({logits: () => this.block(params, 0)}),
+      reinterpretedBatchNdims: this.eventShape.length,
+    });
+  }
+}
+tf.serialization.registerClass(IndependentBernoulli);
+
+/**
+ * An `IndependentBernoulli` output layer.
+ *
+ * @example
+ * const layer = tfp.layers.independentBernoulli({eventShape: 3});
+ */
+export function independentBernoulli(args: IndependentDistributionLayerArgs = {}): IndependentBernoulli {
+  return new IndependentBernoulli(args);
+}
+
+/** Arguments of the {@link OneHotCategorical} layer. */
+export interface OneHotCategoricalLayerArgs extends DistributionLayerArgs {
+  /** Number of classes K (the input's last dimension: K logits). */
+  eventSize: number;
+}
+
+/**
+ * `OneHotCategorical(logits)` from an input whose last axis holds `eventSize` logits; samples are
+ * float32 one-hot vectors.
+ *
+ * @example
+ * const layer = tfp.layers.oneHotCategorical({eventSize: 10, convertToTensorFn: 'mean'});
+ */
+export class OneHotCategorical extends ParameterizedDistributionLayer {
+  static className = 'OneHotCategorical';
+
+  constructor(args: OneHotCategoricalLayerArgs) {
+    const size = (args as OneHotCategoricalLayerArgs | undefined)?.eventSize;
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) {
+      throw new ValueError(`OneHotCategorical: eventSize must be a positive integer; got ${fmt(size)}.`);
+    }
+    super('OneHotCategorical', [size], {...args, eventSize: undefined} as DistributionLayerArgs);
+  }
+
+  /** `eventSize`. */
+  static paramsSize(eventSize: number): number {
+    return normalizeEventShape('OneHotCategorical', eventSize)[0] as number;
+  }
+
+  /** K. */
+  get eventSize(): number {
+    return this.eventShape[0] as number;
+  }
+
+  protected get numParams(): number {
+    return this.eventSize;
+  }
+
+  protected distributionFor(params: tf.Tensor): Distribution {
+    return new OneHotCategoricalDistribution({logits: () => params});
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const {eventShape: _unused, ...config} = super.getConfig();
+    return {...config, eventSize: this.eventSize};
+  }
+}
+tf.serialization.registerClass(OneHotCategorical);
+
+/**
+ * A `OneHotCategorical` output layer over `eventSize` classes.
+ *
+ * @example
+ * const layer = tfp.layers.oneHotCategorical({eventSize: 3});
+ */
+export function oneHotCategorical(args: OneHotCategoricalLayerArgs): OneHotCategorical {
+  return new OneHotCategorical(args);
+}
+
+/**
+ * The negative log-likelihood loss `−log p(yTrue)` under the distribution that produced `yPred`
+ * (the output of a tfp distribution layer), per example; tfjs averages it over the batch.
+ *
+ * @example
+ * model.compile({optimizer: tf.train.adam(0.01), loss: tfp.layers.negLogLik});
+ */
+export function negLogLik(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const d = distributionOf(yPred);
+    if (d === undefined) {
+      throw new ValueError(`negLogLik: yPred must be the output of a tfp distribution layer ` +
+          `(DistributionLambda, IndependentNormal, IndependentBernoulli, OneHotCategorical) as the ` +
+          `model's output; got ${fmt(yPred)}.`);
+    }
+    return tf.neg(d.logProb(yTrue));
+  });
+}
