@@ -89,3 +89,19 @@ export function conv2dFlipout(args: ConvVariationalArgs): Conv2DFlipout {
 export function conv3dFlipout(args: ConvVariationalArgs): Conv3DFlipout {
   return new Conv3DFlipout(args);
 }
+
+// Issue 3: DenseVariational, VariableLayer, AutoregressiveNetwork, distribution layers, functional API.
+export {BlockwiseInitializer, VariableLayer, variableLayer} from './variable_layer.js';
+export type {BlockwiseInitializerArgs, VariableLayerArgs} from './variable_layer.js';
+export {DenseVariational, denseVariational, posteriorMeanField, priorStandardNormal, priorTrainable,
+  SOFTPLUS_INVERSE_ONE, VariableDistribution} from './dense_variational_v2.js';
+export type {DenseVariationalV2Args, DistributionCallable, LayerLikeCallable,
+  MakeDistributionFn} from './dense_variational_v2.js';
+export {AutoregressiveNetwork, autoregressiveNetwork, madeDegrees, madeMasks} from './autoregressive.js';
+export type {AutoregressiveNetworkArgs, HiddenDegrees, InputOrder} from './autoregressive.js';
+export {DistributionLambda, distributionLambda, DistributionLayer, distributionOf, IndependentBernoulli,
+  independentBernoulli, IndependentNormal, independentNormal, negLogLik, OneHotCategorical,
+  oneHotCategorical} from './distribution_layer.js';
+export type {ConvertToTensor, DistributionLambdaArgs, DistributionLayerArgs,
+  IndependentDistributionLayerArgs, MakeDistributionFromTensor, OneHotCategoricalLayerArgs} from './distribution_layer.js';
+export * as functional from './functional.js';
