@@ -168,7 +168,7 @@ export function registerFileSystemRouter(): void {
   const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
   if (!isNode) return;
   const router = ((url: string | string[]): tf.io.IOHandler | null =>
-    (typeof url === "string" && url.startsWith("file://") ? fileSystem(url) : null)) as tf.io.IORouter;
+    (typeof url === "string" && url.startsWith("file://") ? fileSystem(url) : null)) as Parameters<typeof tf.io.registerSaveRouter>[0];
   if (tf.io.getSaveHandlers('file:///probe').length === 0) tf.io.registerSaveRouter(router);
   if (tf.io.getLoadHandlers('file:///probe').length === 0) tf.io.registerLoadRouter(router);
 }

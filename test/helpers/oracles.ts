@@ -50,9 +50,9 @@ export function expectClose(actual: tf.Tensor | ArrayLike<number>, expected: Arr
 }
 
 /** Per-coordinate sample mean and (unbiased) variance of `n` draws of equal length. */
-export function moments(draws: Float32Array[]): {mean: number[]; variance: number[]} {
+export function moments(draws: ArrayLike<number>[]): {mean: number[]; variance: number[]} {
   const n = draws.length;
-  const d = (draws[0] as Float32Array).length;
+  const d = (draws[0] as ArrayLike<number>).length;
   const mean = new Array<number>(d).fill(0);
   const variance = new Array<number>(d).fill(0);
   for (const x of draws) for (let j = 0; j < d; j++) mean[j]! += (x[j] as number) / n;
@@ -64,7 +64,7 @@ export function moments(draws: Float32Array[]): {mean: number[]; variance: numbe
  * Checks Monte-Carlo moments against closed forms within `k` standard errors: the mean within
  * k·sd/√n, the variance within k·var·√(2/n) (Gaussian outputs).
  */
-export function expectMoments(draws: Float32Array[], expected: {mean: number[]; variance: number[]}, k = 5): void {
+export function expectMoments(draws: ArrayLike<number>[], expected: {mean: number[]; variance: number[]}, k = 5): void {
   const n = draws.length;
   const {mean, variance} = moments(draws);
   expected.mean.forEach((m, j) => {

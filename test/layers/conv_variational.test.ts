@@ -29,7 +29,7 @@ describe('convolution layers: output shapes equal tfjs conv layers', () => {
               const shape = inputShape(rank, dataFormat);
               const args = {filters: 4, kernelSize: 3, padding, strides, dilationRate, dataFormat};
               const ours = factory({...args, seed: 1});
-              const reference = TFJS_CONV[rank](args);
+              const reference = TFJS_CONV[rank](args as Parameters<typeof tf.layers.conv2d>[0]);
               const expected = reference.computeOutputShape(shape);
               const y = tf.tidy(() => (ours.apply(tf.ones(shape)) as tf.Tensor).shape);
               expect(y).toEqual(expected);
@@ -147,7 +147,7 @@ describe('convolution moments and limits', () => {
           const shape = inputShape(rank, dataFormat, 2, 2);
           const args = {filters: 3, kernelSize: 2, padding: 'same', dataFormat};
           const ours = factory({...args, seed: 5});
-          const reference = TFJS_CONV[rank]({...args, activation: 'linear'});
+          const reference = TFJS_CONV[rank]({...args, activation: 'linear'} as Parameters<typeof tf.layers.conv2d>[0]);
           const x = tf.randomNormal(shape, 0, 1, 'float32', 11);
           ours.build(shape);
           reference.build(shape);

@@ -22,7 +22,7 @@ function exampleLayer(factory: DenseFactory, args: Partial<tfp.layers.DenseVaria
     u: number[][] = U): tfp.layers.VariationalDense {
   const layer = factory({units: 2, ...args});
   layer.build([null, 2]);
-  const weights = [tf.tensor2d(MU), tf.tensor2d(u)];
+  const weights: tf.Tensor[] = [tf.tensor2d(MU), tf.tensor2d(u)];
   if (args.biasPosteriorFn !== null) weights.push(tf.tensor1d(B));
   layer.setWeights(weights);
   return layer;
@@ -43,7 +43,7 @@ describe('DenseReparameterization', () => {
     expectClose(layer.apply(x) as tf.Tensor, [2.4773404, -0.0269280]);
     const {grads} = tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar,
         layer.trainableWeights.map((w) => w.read() as tf.Variable));
-    const [gLoc, gU, gB] = layer.trainableWeights.map((w) => grads[w.read().name] as tf.Tensor);
+    const [gLoc, gU, gB] = layer.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name] as tf.Tensor);
     expectClose(gLoc as tf.Tensor, [[1, 1], [2, 2]]);
     expectClose(gU as tf.Tensor, [[0.0237129, -0.1192029], [1.0757657, 0]]);
     expectClose(gB as tf.Tensor, [1, 1]);
