@@ -1,5 +1,5 @@
 // Backend choice for the demo pages: `?backend=` (or the selector, which reloads with it) wins;
-// otherwise WebGPU where the browser has an adapter, else WebGL, else wasm, else plain JS (cpu).
+// otherwise WebGPU where the browser has an adapter, else WebGL (on a GPU), else wasm, else plain JS.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -51,9 +51,20 @@ async function tryBackend(name: BackendName): Promise<boolean> {
   }
 }
 
+/** True when WebGL is missing or rendered in software (SwiftShader, llvmpipe): wasm is then far faster. */
+function softwareWebGL(): boolean {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (gl === null) return true;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(info === null ? '' : gl.getParameter(info.UNMASKED_RENDERER_WEBGL));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return /swiftshader|llvmpipe|software/i.test(renderer);
+}
+
 /** The order tried when nothing is requested (and after a requested backend fails). */
 async function defaultOrder(): Promise<BackendName[]> {
-  return (await hasWebGPUAdapter()) ? ['webgpu', 'webgl', 'wasm', 'cpu'] : ['webgl', 'wasm', 'cpu'];
+  if (await hasWebGPUAdapter()) return ['webgpu', 'webgl', 'wasm', 'cpu'];
+  return softwareWebGL() ? ['wasm', 'webgl', 'cpu'] : ['webgl', 'wasm', 'cpu'];
 }
 
 /** Starts the requested backend, falling back along the default order; resolves to the one in use. */

@@ -142,14 +142,17 @@ function reset(keepPoints: boolean): void {
 
 async function loop(state: RegressionState): Promise<void> {
   let lastDraw = 0;
+  let drawCost = 0;   // ms of the last Monte Carlo redraw: slow backends redraw less often, train more
   for (;;) {
     if (!paused && pair.size > 0) state.lastLoss = await pair.train(STEPS_PER_ROUND);
     state.steps = pair.steps;
-    if (performance.now() - lastDraw > REDRAW_MS) {
+    if (performance.now() - lastDraw > Math.max(REDRAW_MS, 3 * drawCost)) {
+      const t0 = performance.now();
       if (pair.size > 0) {
         summary = await pair.band(GRID, SAMPLES, SHOWN);
         detCurve = await pair.deterministic(GRID);
       }
+      drawCost = performance.now() - t0;
       state.summary = summary;
       draw();
       lastDraw = performance.now();
