@@ -23,14 +23,14 @@ const stopGradient = tf.customGrad(((x: tf.Tensor) => ({
  * @example
  * const kl = tfp.nn.losses.klDivergenceMonteCarlo(layer.posterior, layer.prior, layer.posteriorValue);
  */
-export function klDivergenceMonteCarlo(q: Distribution<tf.Tensor[]>, r: Distribution<tf.Tensor[]>,
-    w: tf.Tensor[]): tf.Tensor {
+export function klDivergenceMonteCarlo<V extends tf.Tensor | tf.Tensor[]>(q: Distribution<V>,
+    r: Distribution<V>, w: V): tf.Tensor {
   return tf.tidy(() => {
     if (q.reparameterized) return tf.sub(q.logProb(w), r.logProb(w));
-    const wBar = w.map(stopGradient);
+    const wBar = (Array.isArray(w) ? w.map(stopGradient) : stopGradient(w)) as V;
     const f = tf.sub(q.logProb(wBar), r.logProb(wBar));
     const logQ = q.logProb(wBar);
-    return tf.mul(stopGradient(f), tf.exp(tf.sub(logQ, stopGradient(logQ))));
+    return tf.mul(f, tf.exp(tf.sub(logQ, stopGradient(logQ))));
   });
 }
 

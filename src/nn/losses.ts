@@ -19,8 +19,8 @@ export type {PenaltyFn};
  * Analytic `KL(q ‖ r)` (`w` is ignored). Throws `NotImplementedError` for the nn default prior
  * (spike-and-slab), which has no registered KL.
  */
-export function klDivergenceExact(q: Distribution<tf.Tensor[]>, r: Distribution<tf.Tensor[]>,
-    _w?: tf.Tensor[] | null): tf.Tensor {
+export function klDivergenceExact<V extends tf.Tensor | tf.Tensor[]>(q: Distribution<V>, r: Distribution<V>,
+    _w?: V | null): tf.Tensor {
   return klDivergence(q, r);
 }
 
