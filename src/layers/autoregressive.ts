@@ -34,8 +34,8 @@ export interface AutoregressiveNetworkArgs extends LayerArgs {
   conditional?: boolean;
   /** `[C]`: the conditional input's event shape; required iff `conditional`. */
   conditionalEventShape?: number | number[] | null;
-  /** Where the conditional input enters: `'all_layers'` (default) or `'first_layer'`. */
-  conditionalInputLayers?: 'all_layers' | 'first_layer';
+  /** Where the conditional input enters: `'all_layers'` (default) or `'first_layer'` (or camelCase). */
+  conditionalInputLayers?: 'all_layers' | 'first_layer' | 'allLayers' | 'firstLayer';
   /** Hidden layer sizes. Default `[]`. */
   hiddenUnits?: number[] | null;
   /** Default `'left-to-right'`. */
@@ -229,12 +229,14 @@ export class AutoregressiveNetwork extends tfl.layers.Layer {
       }
       this.conditionalEventShape = null;
     }
-    const layers = conditionalInputLayers ?? 'all_layers';
-    if (!CONDITIONAL_LAYERS.includes(layers)) {
+    // tfjs camel-cases string values when it loads a model file, so both spellings are accepted.
+    const given: string = conditionalInputLayers ?? 'all_layers';
+    const layers = ({allLayers: 'all_layers', firstLayer: 'first_layer'} as Record<string, string>)[given] ?? given;
+    if (!(CONDITIONAL_LAYERS as readonly string[]).includes(layers)) {
       throw new ValueError(`${OWNER}: conditionalInputLayers must be one of ${fmt(CONDITIONAL_LAYERS)}; ` +
           `got ${fmt(conditionalInputLayers)}.`);
     }
-    this.conditionalInputLayers = layers;
+    this.conditionalInputLayers = layers as 'all_layers' | 'first_layer';
     const hidden = hiddenUnits ?? [];
     if (!Array.isArray(hidden) || !hidden.every((h) => typeof h === 'number' && Number.isSafeInteger(h) && h > 0)) {
       throw new ValueError(`${OWNER}: hiddenUnits must be a list of positive integers; got ${fmt(hiddenUnits)}.`);
