@@ -232,7 +232,7 @@ describe('AutoregressiveNetwork density estimation', () => {
     const initial = nll().dataSync()[0]!;
     opt.minimize(nll);
     const before = tf.memory().numTensors;
-    for (let s = 0; s < 120; s++) tf.dispose(opt.minimize(nll, true));
+    for (let s = 0; s < 120; s++) opt.minimize(nll, true)?.dispose();
     expect(tf.memory().numTensors).toBe(before);
     const final = nll().dataSync()[0]!;
     expect(final).toBeLessThan(initial);
