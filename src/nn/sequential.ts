@@ -23,8 +23,9 @@ function elementName(e: SequentialElement): string {
   if (e === null) return 'None';
   if (e instanceof Layer) return e.name;
   if (typeof e === 'function') {
-    // Porting note: Python lambdas are named '<lambda>'; anonymous JS functions get 'lambda' too.
-    return e.name === '' ? 'lambda' : e.name;
+    // Porting note: anonymous JS functions are named like Python lambdas, '<lambda>', so that
+    // default names match TFP's ('<lambda>_X' sanitises to 'lambda__X').
+    return e.name === '' ? '<lambda>' : e.name;
   }
   const named = (e as {name?: unknown}).name;
   if (typeof named === 'string') return named;
@@ -40,7 +41,7 @@ export interface SequentialArgs extends LayerArgs {}
  * sets `extraLoss` to the sum of the elements' `extraLoss` (null if none has one).
  *
  * Default name: the element names joined by `_`, sanitised (`[anonymous fn, AffineVariationalFlipout]`
- * → `'lambda__AffineVariationalFlipout'`).
+ * → `'<lambda>_AffineVariationalFlipout'` → `'lambda__AffineVariationalFlipout'`).
  *
  * @example
  * const bnn = new tfp.nn.Sequential([
