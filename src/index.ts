@@ -5,3 +5,4 @@ export * as predictive from './predictive/index.js';
 export * as layers from './layers/index.js';
 export * as io from './io/index.js';
 export * as backends from './backends/index.js';
+export * as util from './util/index.js';

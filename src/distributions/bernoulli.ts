@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {randomUniform} from '../util/random.js';
 
-import {Distribution, paramShape, resolveSeed, toTensor} from './distribution.js';
+import {checkSampleShape, Distribution, paramShape, resolveSeed, toTensor} from './distribution.js';
 import type {DistributionArgs, TensorLike} from './distribution.js';
 import {mulZeroSafe} from './internal.js';
 import {registerKL} from './kl.js';
@@ -76,6 +76,7 @@ export class Bernoulli extends Distribution {
 
   /** 1 where `u ≤ p` for `u ~ U(0, 1)`, else 0 (float32, `sampleShape + batch`). */
   sample(sampleShape: number[] = [], seed?: number): tf.Tensor {
+    checkSampleShape(this.className, sampleShape);
     return tf.tidy(() => {
       const [p] = this.probPair();
       const u = randomUniform([...sampleShape, ...this.batchShape], resolveSeed(seed));

@@ -7,7 +7,7 @@ import {fmt} from '../util/format.js';
 import {broadcastShapes} from '../util/shape.js';
 import {randomUniform} from '../util/random.js';
 
-import {Distribution, paramShape, resolveSeed, toTensor} from './distribution.js';
+import {checkSampleShape, Distribution, paramShape, resolveSeed, toTensor} from './distribution.js';
 import type {DistributionArgs, TensorLike} from './distribution.js';
 import {broadcastTo, mulZeroSafe} from './internal.js';
 import {registerKL} from './kl.js';
@@ -72,6 +72,7 @@ export class ClassProbabilities {
    * instead of K, and the law is the same (streams are not bit-compatible anyway, LAYERS.md §8).
    */
   sampleIndices(sampleShape: number[], seed?: number): tf.Tensor {
+    checkSampleShape('Categorical', sampleShape);
     const p = tf.exp(this.logProbs());
     const cdf = tf.cumsum(p, p.rank - 1);  // tf.cumsum does not accept a negative axis
     const u = tf.expandDims(randomUniform([...sampleShape, ...this.batchShape], resolveSeed(seed)), -1);

@@ -5,7 +5,7 @@ import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 import {broadcastShapes} from '../util/shape.js';
 
-import {Distribution, paramShape, readParam, toTensor} from './distribution.js';
+import {checkParam, checkSampleShape, Distribution, paramShape, readParam, toTensor} from './distribution.js';
 import type {DistributionArgs, ParamLike, TensorLike} from './distribution.js';
 import {registerKL} from './kl.js';
 
@@ -47,6 +47,7 @@ export class Deterministic extends Distribution {
     super(args, 'Deterministic');
     this.atol = checkTolerance('atol', args.atol);
     this.rtol = checkTolerance('rtol', args.rtol);
+    checkParam('Deterministic', 'loc', args.loc);
     this.locParam = args.loc;
   }
 
@@ -73,6 +74,7 @@ export class Deterministic extends Distribution {
 
   /** `loc` broadcast to `sampleShape + batchShape`; the seed is ignored. */
   sample(sampleShape: number[] = [], _seed?: number): tf.Tensor {
+    checkSampleShape(this.className, sampleShape);
     return tf.tidy(() => tf.add(tf.zeros([...sampleShape, ...this.batchShape]), this.loc));
   }
 

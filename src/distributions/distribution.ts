@@ -43,8 +43,47 @@ export function paramShape(p: ParamLike): number[] {
   return shape;
 }
 
-/** Checks that a numeric scale parameter is positive (tensors are checked only with validateArgs). */
-export function checkPositive(owner: string, name: string, p: ParamLike): void {
+/**
+ * Checks that a parameter is a tensor, a function, a number, or a rectangular nested array of
+ * numbers; anything else (a string, `undefined`, a ragged array) is a `ValueError` naming it.
+ */
+export function checkParam(owner: string, name: string, p: unknown): void {
+  if (typeof p === 'function' || p instanceof tf.Tensor || typeof p === 'number') return;
+  const shapeOf = (v: unknown): number[] | null => {
+    if (typeof v === 'number') return [];
+    if (!Array.isArray(v) || v.length === 0) return Array.isArray(v) ? [0] : null;
+    const inner = v.map(shapeOf);
+    const first = inner[0] as number[] | null;
+    if (first === null || inner.some((s) => s === null || s.join() !== first.join())) return null;
+    return [v.length, ...first];
+  };
+  if (shapeOf(p) === null) {
+    throw new ValueError(`${owner}: ${name} must be a tensor, a number, a rectangular array of ` +
+        `numbers or a function returning a tensor; got ${fmt(p)}.`);
+  }
+}
+
+/** Checks a `sampleShape` argument: a list of non-negative integers. */
+export function checkSampleShape(owner: string, sampleShape: unknown): void {
+  if (!Array.isArray(sampleShape) ||
+      !sampleShape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
+    throw new ValueError(`${owner}: sampleShape must be a list of non-negative integers; ` +
+        `got ${fmt(sampleShape)}.`);
+  }
+}
+
+/**
+ * Checks that a numeric scale parameter is positive; a tensor is checked (synchronously, reading
+ * its values) only when `validate` (the distribution's `validateArgs`) is true.
+ */
+export function checkPositive(owner: string, name: string, p: ParamLike, validate = false): void {
+  if (validate && p instanceof tf.Tensor) {
+    const bad = Array.from(p.dataSync()).find((v) => !(v > 0));
+    if (bad !== undefined) {
+      throw new ValueError(`${owner}: ${name} must be positive everywhere; got ${fmt(bad)} in ${fmt(p)}.`);
+    }
+    return;
+  }
   if (typeof p === 'number') {
     if (!(p > 0)) throw new ValueError(`${owner}: ${name} must be positive; got ${fmt(p)}.`);
   } else if (Array.isArray(p)) {

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 
-import {paramShape, readParam} from './distribution.js';
+import {checkParam, paramShape, readParam} from './distribution.js';
 import type {ParamLike} from './distribution.js';
 
 /** The two ways to give a discrete distribution's parameters: exactly one of them. */
@@ -45,11 +45,15 @@ export function parseLogitsOrProbs(owner: string, args: LogitsOrProbsArgs, minRa
   }
   const kind = hasLogits ? 'logits' : 'probs';
   const param = (hasLogits ? args.logits : args.probs) as ParamLike;
+  checkParam(owner, kind, param);
   if (kind === 'probs') checkProbabilities(owner, 'probs', param);
   const shape = paramShape(param);
   if (shape.length < minRank) {
     throw new ValueError(`${owner}: ${kind} must have rank ≥ ${minRank} (the last axis indexes the ` +
         `classes); got shape ${fmt(shape)}.`);
+  }
+  if (minRank >= 1 && shape[shape.length - 1] === 0) {
+    throw new ValueError(`${owner}: ${kind} must have at least one class (last axis ≥ 1); got shape ${fmt(shape)}.`);
   }
   return {kind, param};
 }

@@ -6,7 +6,7 @@ import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 import {broadcastShapes, shapesEqual} from '../util/shape.js';
 
-import {checkPositive, Distribution, paramShape} from './distribution.js';
+import {checkParam, checkPositive, Distribution, paramShape} from './distribution.js';
 import type {DistributionArgs, ParamLike, TensorLike} from './distribution.js';
 import {broadcastBatch, broadcastTo, sumRightmost} from './internal.js';
 import {registerKL} from './kl.js';
@@ -38,8 +38,16 @@ export class MultivariateNormalDiag extends Distribution {
   constructor(args: MultivariateNormalDiagArgs) {
     super(args, 'MultivariateNormalDiag');
     const scaleDiag = args.scaleDiag ?? 1;
-    checkPositive(this.className, 'scaleDiag', scaleDiag);
-    const shape = broadcastShapes(paramShape(args.loc), paramShape(scaleDiag));
+    checkParam(this.className, 'loc', args.loc);
+    checkParam(this.className, 'scaleDiag', scaleDiag);
+    checkPositive(this.className, 'scaleDiag', scaleDiag, this.validateArgs);
+    let shape: number[];
+    try {
+      shape = broadcastShapes(paramShape(args.loc), paramShape(scaleDiag));
+    } catch {
+      throw new ValueError(`MultivariateNormalDiag: loc and scaleDiag must have broadcastable shapes; ` +
+          `got ${fmt(paramShape(args.loc))} and ${fmt(paramShape(scaleDiag))}.`);
+    }
     if (shape.length < 1) {
       throw new ValueError(`MultivariateNormalDiag: loc and scaleDiag must have rank ≥ 1 (event [K]); ` +
           `got shape ${fmt(shape)}.`);

@@ -1,10 +1,12 @@
 // The univariate Normal. Port of tensorflow_probability/python/distributions/normal.py.
 import * as tf from '@tensorflow/tfjs-core';
 
+import {ValueError} from '../util/errors.js';
+import {fmt} from '../util/format.js';
 import {broadcastShapes} from '../util/shape.js';
 import {randomNormal} from '../util/random.js';
 
-import {checkPositive, Distribution, paramShape, readParam, resolveSeed, toTensor} from './distribution.js';
+import {checkParam, checkPositive, checkSampleShape, Distribution, paramShape, readParam, resolveSeed, toTensor} from './distribution.js';
 import type {DistributionArgs, ParamLike, TensorLike} from './distribution.js';
 import {registerKL} from './kl.js';
 
@@ -33,7 +35,18 @@ export class Normal extends Distribution {
 
   constructor(args: NormalArgs) {
     super(args, 'Normal');
-    checkPositive(this.className, 'scale', args.scale);
+    checkParam(this.className, 'loc', args.loc);
+    checkParam(this.className, 'scale', args.scale);
+    checkPositive(this.className, 'scale', args.scale, this.validateArgs);
+    if (typeof args.loc !== 'function' && typeof args.scale !== 'function') {
+      const [a, b] = [paramShape(args.loc), paramShape(args.scale)];
+      try {
+        broadcastShapes(a, b);
+      } catch {
+        throw new ValueError(`${this.className}: loc and scale must have broadcastable shapes; ` +
+            `got ${fmt(a)} and ${fmt(b)}.`);
+      }
+    }
     this.locParam = args.loc;
     this.scaleParam = args.scale;
   }
@@ -62,6 +75,7 @@ export class Normal extends Distribution {
   }
 
   sample(sampleShape: number[] = [], seed?: number): tf.Tensor {
+    checkSampleShape(this.className, sampleShape);
     return tf.tidy(() => {
       const eps = randomNormal([...sampleShape, ...this.batchShape], resolveSeed(seed));
       return tf.add(this.loc, tf.mul(this.scale, eps));

@@ -76,6 +76,21 @@ export abstract class VariationalConv extends VariationalLayer {
       throw new ValueError(`${owner}: the channel dimension of the inputs should be defined; ` +
           `got shape ${fmt(inputShape)}.`);
     }
+    if (this.padding === 'valid') {
+      const spatial = this.dataFormat === 'channelsFirst' ? inputShape.slice(2) : inputShape.slice(1, -1);
+      spatial.forEach((n, i) => {
+        const k = this.kernelSize[i] as number;
+        const d = this.dilationRate[i] as number;
+        const kEff = k + (k - 1) * (d - 1);
+        // n = kEff − 1 gives an empty axis, as in tfjs; anything smaller is a negative output size,
+        // which tfjs computes as a negative shape or crashes on inside the kernel.
+        if (n !== null && n !== undefined && n < kEff - 1) {
+          throw new ValueError(`${owner}: with padding "valid" every spatial size must be at least ` +
+              `${kEff - 1} (the dilated kernel size ${kEff} − 1; kernelSize ${fmt(this.kernelSize)}, ` +
+              `dilationRate ${fmt(this.dilationRate)}); got shape ${fmt(inputShape)}.`);
+        }
+      });
+    }
     this.inputSpec = [new tfl.InputSpec({ndim: this.rank + 2, axes: {[channelAxis]: channels}})];
     return [...this.kernelSize, channels, this.filters];
   }

@@ -123,6 +123,7 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
   readonly seed: number | undefined;
   protected readonly kind: LayerKind;
   private lastOutput: tf.Tensor | null = null;
+  private builtKernelShape: number[] | null = null;
 
   protected constructor(kind: LayerKind, args: VariationalLayerArgs) {
     if (typeof args !== 'object' || args === null) {
@@ -172,6 +173,7 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Array<number | null>;
     const kernelShape = this.kernelShapeFor(shape);
+    this.builtKernelShape = kernelShape;
     const dtype: tf.DataType = 'float32';
     const addVariable: AddVariableFn = (name, varShape, initializer, regularizer, constraint,
         varDtype, trainable) => this.addWeight(name, varShape, varDtype, initializer,
@@ -281,6 +283,27 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
         return tensorFn(new Normal({loc: mean, scale: stddev}), this.noise.nextSeed());
       }
     }
+  }
+
+  /**
+   * Checks the input's shape with this library's `ValueError` (naming the layer, the expected
+   * channels and the shape) before tfjs's own input-spec check, which throws an untyped-looking
+   * error, and before any kernel runs (a too-small dilated input would crash inside conv1d).
+   */
+  override apply(...args: Parameters<tfl.layers.Layer['apply']>): ReturnType<tfl.layers.Layer['apply']> {
+    const [inputs] = args;
+    const first: unknown = Array.isArray(inputs) ? inputs[0] : inputs;
+    const shape = (first as {shape?: unknown} | undefined)?.shape;
+    if (Array.isArray(shape)) {
+      const kernelShape = this.kernelShapeFor(shape as Array<number | null>);
+      const built = this.builtKernelShape;
+      if (built !== null && kernelShape[kernelShape.length - 2] !== built[built.length - 2]) {
+        throw new ValueError(`${this.kind.className}: input channels must be ` +
+            `${built[built.length - 2]} (the layer "${this.name}" was built for them); ` +
+            `got shape ${fmt(shape)}.`);
+      }
+    }
+    return super.apply(...args);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
