@@ -123,6 +123,7 @@ export class DenseVariational extends tfl.layers.Layer {
   private lastOutput: tf.Tensor | null = null;
   private inputSize = 0;
   private readonly stream: SeedStream;
+  private readonly requestedDtype: tf.DataType | undefined;
 
   constructor(args: DenseVariationalV2Args) {
     if (typeof args !== 'object' || args === null) {
@@ -160,6 +161,7 @@ export class DenseVariational extends tfl.layers.Layer {
             unknown as Regularizer;
     this.seed = checkSeed(OWNER, seed);
     this.stream = new SeedStream(this.seed, OWNER);
+    this.requestedDtype = base.dtype;
   }
 
   /** `in · units`, the kernel's share of the weight vector (after build). */
@@ -174,16 +176,18 @@ export class DenseVariational extends tfl.layers.Layer {
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Array<number | null>;
-    if (this.dtype !== 'float32' && this.dtype !== 'complex64') {
-      throw new TypeError(`${OWNER}: Unable to build \`Dense\` layer with non-floating point dtype ` +
-          `${fmt(this.dtype)}; dtype must be "float32".`);
+    // tfjs sets `this.dtype` only for layers given an input shape, so the argument is kept too.
+    const dtype: tf.DataType = this.dtype ?? this.requestedDtype ?? 'float32';
+    if (dtype !== 'float32' && dtype !== 'complex64') {
+      throw new TypeError(`${OWNER}: Unable to build \`Dense\` layer with non-floating point dtype: ` +
+          `dtype must be "float32"; got ${fmt(dtype)}.`);
     }
     const last = this.checkInputShape(shape);
     this.inputSize = last;
     this.inputSpec = [new tfl.InputSpec({minNDim: 2, axes: {[-1]: last}})];
     const n = this.kernelSize + this.biasSize;
     const make = (arg: string, fn: MakeDistributionFn): DistributionCallable => {
-      const callable: unknown = fn(this.kernelSize, this.biasSize, this.dtype);
+      const callable: unknown = fn(this.kernelSize, this.biasSize, dtype);
       if (typeof callable !== 'function' && !isLayerLike(callable)) {
         throw new ValueError(`${OWNER}: ${arg} must return a function or a layer (x → Distribution); ` +
             `got ${fmt(callable)}.`);
