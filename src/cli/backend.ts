@@ -1,5 +1,7 @@
 // Backend choice for the CLI. Default: the fastest that can train here. wasm (XNNPACK) when the
 // package's wasm training kernels are available, else tfjs's pure-JS 'cpu'.
+import {availableParallelism} from 'node:os';
+
 import * as tf from '@tensorflow/tfjs';
 
 import {ValueError} from '../util/errors.js';
@@ -41,11 +43,11 @@ function canTrainConv(): boolean {
 
 async function setWasm(): Promise<void> {
   const mod = await backendsModule();
-  const register = mod['registerWasmTrainingKernels'];
   const setWasmBackend = mod['setWasmBackend'];
-  if (typeof register === 'function') (register as AsyncFn)();
   if (typeof setWasmBackend === 'function') {
-    await (setWasmBackend as AsyncFn)();
+    // setWasmBackend registers the training kernels (Conv2DBackpropFilter, …) itself.
+    // One XNNPACK thread per core: the threaded SIMD build (worker_threads) when there are several.
+    await (setWasmBackend as AsyncFn)({threads: Math.max(1, availableParallelism())});
   } else {
     await import('@tensorflow/tfjs-backend-wasm');
     if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');

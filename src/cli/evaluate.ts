@@ -60,7 +60,7 @@ export async function runEvaluate(p: ParsedArgs, io: CommandIo,
     throw new ValueError(`evaluate: arguments must be options only; got ${fmt(p.positional)}.`);
   }
   const samples = getNumber(p, 'samples', 50);
-  const batchSize = getNumber(p, 'batch-size', 256);
+  const batchSize = getNumber(p, 'batch-size', 1000);
   const {model, dir, backend} = await loadModelDir('evaluate', p, setBackend);
   const jsonPath = path.resolve(getString(p, 'json', path.join(dir, 'evaluation.json')));
   ensureWritableDir('evaluate', '--json', path.dirname(jsonPath));

@@ -46,7 +46,7 @@ const SPECS: Record<string, Record<string, OptionSpec>> = {
   evaluate: {
     'model-dir': {kind: 'string', help: 'directory written by train (default ./bnn-mnist)'},
     'samples': {kind: 'positiveInt', help: 'Monte Carlo draws (default 50)'},
-    'batch-size': {kind: 'positiveInt', help: 'examples per forward pass (default 256)'},
+    'batch-size': {kind: 'positiveInt', help: 'examples per forward pass (default 1000; each pass draws new weights once per batch)'},
     'json': {kind: 'string', help: 'also write the metrics to this JSON file (default <model-dir>/evaluation.json)'},
     ...COMMON,
   },
@@ -154,5 +154,6 @@ export async function main(argv: readonly string[], io: Io = {out: process.stdou
 const invoked = process.argv[1] !== undefined &&
     path.resolve(process.argv[1]) === path.resolve(fileURLToPath(import.meta.url));
 if (invoked) {
-  process.exitCode = await main(process.argv.slice(2));
+  // exit() rather than exitCode: the threaded wasm backend's workers would keep the process alive.
+  process.exit(await main(process.argv.slice(2)));
 }

@@ -170,7 +170,7 @@ export async function runReport(p: ParsedArgs, io: CommandIo,
   const history = readHistory(dir);
   const fake = p.options.get('fake-data') === true;
   const data = heldOutFor(fake);
-  const {evaluation, details} = evaluateWithProgress(model, data, samples, 256, io.err);
+  const {evaluation, details} = evaluateWithProgress(model, data, samples, 1000, io.err);
   const figures = [...(history ? trainingFigures(history) : []), ...weightFigures(model),
     ...evaluationFigures(evaluation, details, data.images)];
   model.dispose();

@@ -165,7 +165,7 @@ export async function train(opts: TrainOptions, log: TextSink, progress: TextSin
   let evaluation: Evaluation | null = null;
   if (!opts.skipEval) {
     const bar = new ProgressBar(progress, 'MC predictive', 2 * opts.samples + 2);
-    evaluation = evaluateModel(model, split.heldOut, {samples: opts.samples, batchSize: 256,
+    evaluation = evaluateModel(model, split.heldOut, {samples: opts.samples, batchSize: 1000,
       onProgress: (d) => bar.update(d)}).evaluation;
   }
   await saveModel(model, opts.out);
