@@ -10,6 +10,8 @@
 // output tensor up and rebuild the distribution through the layer, on the gradient tape. tfjs's
 // `fit` and `evaluate` pass the model's output tensors to the loss unchanged, so
 // `model.compile({loss: tfp.layers.negLogLik})` works when a distribution layer is the model's output.
+// `model.predict` concatenates its batches into new tensors, so after it use
+// `layer.lastDistribution()` (or `distributionOf(model.apply(x))`).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
