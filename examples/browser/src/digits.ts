@@ -8,7 +8,8 @@ import {byId, setStatus, startPage, type DemoStateBase} from './page.js';
 
 const MAX_STEPS = 400;          // ~40 epochs of the 600 digits; the net is then left as is
 const SAMPLES = 32;             // posterior samples per prediction
-const MI_UNSURE = 0.2;          // nats of mutual information above which the verdict is "unsure"
+const MI_QUANTILE = 0.9;        // "unsure" above this quantile of the training digits' mutual information
+const CALIBRATE_EVERY = 100;    // steps between re-calibrations of that threshold
 const P_UNSURE = 0.5;           // ... or when no class reaches this predictive probability
 const PREDICT_MS = 400;
 
@@ -19,6 +20,8 @@ export interface DigitsState extends DemoStateBase {
   /** Predictive class probabilities of the drawn digit (empty before a stroke). */
   probs: number[];
   mutualInformation: number;
+  /** Mutual information (nats) above which the verdict is "unsure": the training digits' 90th percentile. */
+  miThreshold: number;
   verdict: string;
   unsure: boolean;
   trainAccuracy: number;
@@ -125,11 +128,11 @@ function drawBars(p: DigitPrediction | null): void {
   });
 }
 
-function verdictOf(p: DigitPrediction): {text: string; unsure: boolean} {
+function verdictOf(p: DigitPrediction, miThreshold: number): {text: string; unsure: boolean} {
   const top = p.probs[p.argmax] ?? 0;
-  const unsure = p.mutualInformation > MI_UNSURE || top < P_UNSURE;
-  const detail = `p=${top.toFixed(2)}, mutual information ${p.mutualInformation.toFixed(3)} nats, ` +
-      `predictive entropy ${p.predictiveEntropy.toFixed(3)}`;
+  const unsure = p.mutualInformation > miThreshold || top < P_UNSURE;
+  const detail = `p=${top.toFixed(2)}, mutual information ${p.mutualInformation.toFixed(3)} nats ` +
+      `(threshold ${miThreshold.toFixed(3)}), predictive entropy ${p.predictiveEntropy.toFixed(3)}`;
   return unsure ?
     {text: `Unsure (best guess ${p.argmax}; ${detail})`, unsure} :
     {text: `Looks like a ${p.argmax} (${detail})`, unsure};
@@ -184,7 +187,7 @@ async function main(): Promise<void> {
   const clf = new DigitClassifier();
   const state: DigitsState = {
     page: 'digits', backend, steps: 0, ready: false, prediction: null, probs: [],
-    mutualInformation: NaN, verdict: '', unsure: false, trainAccuracy: NaN, inkPixels: 0,
+    mutualInformation: NaN, miThreshold: Infinity, verdict: '', unsure: false, trainAccuracy: NaN, inkPixels: 0,
     predictNow: async () => {
       const img = padToInput();
       drawPreview(img);
@@ -193,7 +196,7 @@ async function main(): Promise<void> {
       state.prediction = p;
       state.probs = p?.probs ?? [];
       state.mutualInformation = p?.mutualInformation ?? NaN;
-      const v = p === null ? {text: 'Draw a digit in the box.', unsure: false} : verdictOf(p);
+      const v = p === null ? {text: 'Draw a digit in the box.', unsure: false} : verdictOf(p, state.miThreshold);
       state.verdict = v.text;
       state.unsure = v.unsure;
       verdictEl.textContent = v.text;
@@ -213,7 +216,13 @@ async function main(): Promise<void> {
   state.ready = true;
   let lastPredict = 0;
   for (;;) {
-    if (clf.steps < MAX_STEPS) await clf.step();
+    if (clf.steps < MAX_STEPS) {
+      await clf.step();
+      if (clf.steps % CALIBRATE_EVERY === 0 || clf.steps === MAX_STEPS) {
+        state.miThreshold = await clf.mutualInformationQuantile(MI_QUANTILE);
+        dirty = true;
+      }
+    }
     state.steps = clf.steps;
     state.trainAccuracy = clf.lastAccuracy;
     const training = clf.steps < MAX_STEPS;

@@ -100,6 +100,20 @@ export class DigitClassifier {
   }
 
   /**
+   * The `q`-quantile of the mutual information over the training digits: a verdict threshold that
+   * follows the posterior as it widens with training (a fixed number of nats would not).
+   */
+  async mutualInformationQuantile(q = 0.95, s = 16): Promise<number> {
+    const x = tf.tensor2d(this.data.images, [this.data.count, INPUT]);
+    const probs = tfp.predictive.predictMC(this.model, x, {samples: s, batchSize: this.data.count});
+    const sum = tfp.predictive.summarize(probs);
+    const mi = Array.from(await sum.mutualInformation.data()).sort((a, b) => a - b);
+    tfp.predictive.disposeSummary(sum);
+    tf.dispose([x, probs]);
+    return mi[Math.min(mi.length - 1, Math.floor(q * mi.length))] ?? NaN;
+  }
+
+  /**
    * `tfp.predictive.predictMC` with S passes of one 14x14 image (values in [0, 1]), each with fresh
    * weights, then `tfp.predictive.summarize` for the entropy split; read back asynchronously.
    */
