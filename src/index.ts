@@ -3,6 +3,7 @@
 export * as distributions from './distributions/index.js';
 export * as predictive from './predictive/index.js';
 export * as layers from './layers/index.js';
+export * as nn from './nn/index.js';
 export * as io from './io/index.js';
 export * as backends from './backends/index.js';
 export * as util from './util/index.js';
