@@ -45,6 +45,14 @@ describe('affine variational layers', () => {
       const x = tf.tensor2d([[1, 2], [1, 2]]);
       const draws = draw(2500, () => layer.call(x));
       expectMoments(draws, {mean: [...MEAN, ...MEAN], variance: [...VAR, ...VAR]}, 5);
+      // Unit 0 of two identical rows (ORACLES §4, with a Normal bias): Reparameterization shares one
+      // W and b (correlation 1); Flipout decorrelates the kernel part but shares the drawn bias
+      // (correlation σb²/var = 0.09/0.4848923); Local folds the bias into independent per-row
+      // noise (correlation 0). Tolerance 5 SE of a correlation, 5(1 − ρ²)/√n.
+      const r = correlation(draws.map((d) => d[0] as number), draws.map((d) => d[2] as number));
+      const rho = name === 'AffineVariationalReparameterization' ? 1 :
+          name === 'AffineVariationalFlipout' ? 0.09 / VAR[0]! : 0;
+      expect(Math.abs(r - rho)).toBeLessThanOrEqual(5 * (1 - rho * rho) / Math.sqrt(draws.length) + 1e-6);
     });
 
     it(`${name}: default name, 4 trainable variables, posteriorValue shapes [in,out], [out]`, () => {
@@ -67,6 +75,12 @@ describe('affine variational layers', () => {
       expect(b.call(x).arraySync()).toEqual(a1);
       expect(a.call(x).arraySync()).not.toEqual(a1);
       expect(c.call(x).arraySync()).not.toEqual(a1);
+      // ORACLES §11.3: seeds 44 vs 45 with identical posteriors differ in more than `units` positions.
+      const d = new Cls(2, 2, {seed: 45});
+      setPosterior(d, KERNEL);
+      const y44 = (a1 as number[][]).flat();
+      const y45 = (d.call(x).arraySync() as number[][]).flat();
+      expect(y44.filter((v, i) => v !== y45[i]).length).toBeGreaterThan(2);
     });
   }
 
