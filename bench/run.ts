@@ -1,7 +1,7 @@
 // `npm run bench`: the speed workloads W1–W5 of issue 6, Bayesian variants against plain twins.
 //
 //   npm run bench -- [--backend cpu|wasm|webgpu|tensorflow] [--workload W1,W2] [--quick]
-//                    [--threads N] [--reps N] [--target-s S] [--profile] [--stock]
+//                    [--threads N] [--reps N] [--warmups N] [--target-s S] [--profile] [--stock]
 //
 // --threads N (wasm): XNNPACK threads; N > 1 runs the threaded SIMD build on worker_threads.
 // --stock (wasm): tfjs-backend-wasm's kernels as shipped (conv training fails there): the "before".
@@ -36,6 +36,7 @@ interface Args {
   quick: boolean;
   threads: number;
   reps: number | null;
+  warmups: number | null;
   targetSeconds: number | null;
   profile: boolean;
   /** wasm only: tfjs's own kernels, without registerWasmTrainingKernels (the "before"). */
@@ -44,12 +45,12 @@ interface Args {
 
 function usage(message: string): never {
   process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--backend cpu|wasm|webgpu|tensorflow] ` +
-      `[--workload W1,W2] [--quick] [--threads N] [--reps N] [--target-s S] [--profile] [--stock]\n`);
+      `[--workload W1,W2] [--quick] [--threads N] [--reps N] [--warmups N] [--target-s S] [--profile] [--stock]\n`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = {backend: 'cpu', workloads: ALL, quick: false, threads: 1, reps: null, targetSeconds: null,
+  const a: Args = {backend: 'cpu', workloads: ALL, quick: false, threads: 1, reps: null, warmups: null, targetSeconds: null,
     profile: false, stock: false};
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -62,6 +63,7 @@ function parseArgs(argv: string[]): Args {
     } else if (k === '--quick') a.quick = true;
     else if (k === '--threads') a.threads = Number(value());
     else if (k === '--reps') a.reps = Number(value());
+    else if (k === '--warmups') a.warmups = Number(value());
     else if (k === '--target-s') a.targetSeconds = Number(value());
     else if (k === '--profile') a.profile = true;
     else if (k === '--stock') a.stock = true;
@@ -113,7 +115,7 @@ interface Sizes {
 
 function sizes(quick: boolean): Sizes {
   return quick ?
-      {batch: {W1: 4, W2: 16, W4: 2, W5: 8}, images: 20, samples: 3} :
+      {batch: {W1: 2, W2: 16, W4: 2, W5: 8}, images: 20, samples: 3} :
       {batch: {W1: 128, W2: 128, W4: 16, W5: 128}, images: 1000, samples: 50};
 }
 
@@ -185,8 +187,8 @@ async function main(): Promise<void> {
   const facts = await activate(args);
   const sz = sizes(args.quick);
   const timing: TimingOptions = {
-    reps: args.reps ?? (args.quick ? 3 : 5),
-    warmups: args.quick ? 1 : 2,
+    reps: args.reps ?? (args.quick ? 2 : 5),
+    warmups: args.warmups ?? (args.quick ? 1 : 2),
     targetSeconds: args.targetSeconds ?? (args.quick ? 0 : 1),
     profile: args.profile,
   };

@@ -95,10 +95,11 @@ let threadedActive = 0;
  * ```
  */
 export async function setWasmBackend(args: SetWasmBackendArgs = {}): Promise<WasmBackendInfo> {
-  const threads = args.threads;
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
-    throw new ValueError(`${OWNER}: threads must be a positive integer; got ${fmt(threads)}.`);
+  if (args.threads !== undefined && !(Number.isInteger(args.threads) && args.threads >= 1)) {
+    throw new ValueError(`${OWNER}: threads must be a positive integer; got ${fmt(args.threads)}.`);
   }
+  // Without a request, a threaded build already loaded stays in use.
+  const threads = args.threads ?? (threadedActive > 0 ? threadedActive : undefined);
   const pkg = await importWasmPackage();
   if (args.trainingKernels ?? true) registerWasmTrainingKernels();
   const node = isNode();
