@@ -9,8 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import {describe, expect, it} from 'vitest';
 
 import {Deterministic, Independent, Normal} from '../../src/distributions/index.js';
-import {DenseVariational, denseVariational, posteriorMeanField, priorStandardNormal,
-  priorTrainable} from '../../src/layers/index.js';
+import {DenseVariational, denseVariational, distributionLambda, posteriorMeanField, priorStandardNormal,
+  priorTrainable, variableLayer} from '../../src/layers/index.js';
 import type {MakeDistributionFn} from '../../src/layers/index.js';
 import {ValueError} from '../../src/util/errors.js';
 
@@ -91,6 +91,23 @@ describe('DenseVariational', () => {
     const y = layer.apply(tf.randomNormal([4, 3, 5])) as tf.Tensor;
     expect(y.shape).toEqual([4, 3, 2]);
     expect(tf.min(y).dataSync()[0]).toBeGreaterThanOrEqual(0);
+  });
+
+  it('accepts a layer-like posterior: VariableLayer → DistributionLambda (TFP\'s reference recipe), weights adopted', () => {
+    const post: MakeDistributionFn = (k, b) => {
+      const n = k + b;
+      const t = variableLayer({shape: 2 * n, name: 'posterior', initializer: 'ones'});
+      const d = distributionLambda({makeDistributionFn: (v) => new Independent({distribution: new Normal({
+        loc: tf.slice(v, [0], [n]), scale: tf.mul(0.5, tf.slice(v, [n], [n]))}), reinterpretedBatchNdims: 1}),
+        convertToTensorFn: 'mean'});
+      return {apply: (x: tf.Tensor) => d.apply(t.apply(x)), trainableWeights: t.trainableWeights,
+        nonTrainableWeights: t.nonTrainableWeights};
+    };
+    const layer = denseVariational({units: 1, makePosteriorFn: post, makePriorFn: standardPrior, klUseExact: true});
+    layer.apply(tf.tensor2d([[2]]));
+    expect(layer.trainableWeights.length).toBe(1);
+    // q = N(1, 0.5) per coordinate, r = N(0, 1): KL = 2·(log(1/0.5) + (0.5² + 1²)/2 − ½) = 2·(ln 2 + ⅛).
+    expectClose(layer.kl(), [2 * (Math.log(2) + 0.125)]);
   });
 
   it('the MC KL is log q(w) − log r(w) at the draw w of the forward pass (closed-form Normal densities)', () => {

@@ -1,4 +1,8 @@
 // VariableLayer (LAYERS.md §5, ORACLES.md §9, §12) and BlockwiseInitializer.
+import {mkdtempSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+
 import * as tf from '@tensorflow/tfjs';
 import {describe, expect, it} from 'vitest';
 
@@ -82,6 +86,24 @@ describe('VariableLayer', () => {
     const copy = new VariableLayer(layer.getConfig() as unknown as ConstructorParameters<typeof VariableLayer>[0]);
     expect(copy.shape).toEqual([3]);
     expectClose(copy.apply(tf.scalar(0)) as tf.Tensor, [1.3132616, 1.3132616, 1.3132616]);  // softplus(1)
+  });
+});
+
+describe('VariableLayer serialization', () => {
+  it('model.save / tf.loadLayersModel restores the weight, activation and shape', async () => {
+    await import('../../src/io/index.js');
+    const input = tf.input({shape: [2]});
+    const out = variableLayer({shape: [3], activation: 'softplus', name: 'vl_saved',
+      initializer: tf.initializers.randomNormal({mean: 0, stddev: 1, seed: 5})}).apply(input) as tf.SymbolicTensor;
+    const model = tf.model({inputs: input, outputs: out});
+    const dir = mkdtempSync(join(tmpdir(), 'tfp-variable-'));
+    await model.save(`file://${dir}`);
+    const loaded = await tf.loadLayersModel(`file://${dir}/model.json`);
+    const a = model.layers.find((l) => l instanceof VariableLayer) as VariableLayer;
+    const b = loaded.layers.find((l) => l instanceof VariableLayer) as VariableLayer;
+    expect(b.shape).toEqual([3]);
+    expect(b.activation.getClassName()).toBe('softplus');
+    expectClose(b.apply(tf.scalar(0)) as tf.Tensor, Array.from((a.apply(tf.scalar(0)) as tf.Tensor).dataSync()), 0, 0);
   });
 });
 
