@@ -17,6 +17,8 @@ export type {AffineOptions, AffineVariationalOptions} from './affine.js';
 export {Convolution, ConvolutionVariationalFlipout, ConvolutionVariationalReparameterization} from './convolution.js';
 export type {ConvolutionOptions, ConvolutionVariationalOptions} from './convolution.js';
 export type {ConvOptionsBase} from './conv_args.js';
+export {ConvolutionV2, ConvolutionVariationalFlipoutV2, ConvolutionVariationalReparameterizationV2} from './convolution_v2.js';
+export type {ConvolutionV2Options, ConvolutionVariationalV2Options} from './convolution_v2.js';
 export {
   ConvolutionTranspose, ConvolutionTransposeVariationalFlipout, ConvolutionTransposeVariationalReparameterization,
 } from './convolution_transpose.js';
