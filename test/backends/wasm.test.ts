@@ -9,6 +9,7 @@ import {
   wasmTrainingKernelsRegistered,
   WASM_TRAINING_KERNELS,
 } from '../../src/backends/wasm.js';
+import * as tfp from '../../src/index.js';
 import {ValueError} from '../../src/util/errors.js';
 
 const TOL = 1e-4;  // |wasm − cpu| ≤ TOL·max(1, |cpu|), elementwise
@@ -267,5 +268,49 @@ describe('a small conv model trains with model.fit on wasm', () => {
     const {losses} = await fitOn('wasm', 20);
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses[losses.length - 1]!).toBeLessThan(0.5 * losses[0]!);
+  });
+});
+
+describe('a Bayesian conv model trains with model.fit on wasm', () => {
+  // The layers draw their signs and noise in JS from their seeds, so both backends see the same
+  // draws: from the same initial parameters, one epoch must leave the same ones as on cpu.
+  let initial: Arrays | null = null;
+  async function fitOn(backend: string, epochs: number): Promise<{losses: number[]; weights: Arrays}> {
+    await tf.setBackend(backend);
+    const m = tf.sequential();
+    m.add(tf.layers.inputLayer({inputShape: [8, 8, 1]}));
+    m.add(tfp.layers.conv2dFlipout({filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', seed: 11,
+      kernelDivergenceFn: tfp.layers.util.klDivergenceFn({weight: 1 / 64})}));
+    m.add(tf.layers.maxPooling2d({poolSize: 2, strides: 2, padding: 'same'}));
+    m.add(tf.layers.reshape({targetShape: [16, 4]}));
+    m.add(tfp.layers.conv1dReparameterization({filters: 3, kernelSize: 2, strides: 2, padding: 'valid', seed: 12,
+      kernelDivergenceFn: tfp.layers.util.klDivergenceFn({weight: 1 / 64})}));
+    m.add(tf.layers.flatten());
+    m.add(tfp.layers.denseFlipout({units: 3, activation: 'softmax', seed: 13,
+      kernelDivergenceFn: tfp.layers.util.klDivergenceFn({weight: 1 / 64})}));
+    m.compile({optimizer: tf.train.sgd(0.05), loss: 'categoricalCrossentropy'});
+    // Posterior initializers are unseeded (as in TFP): start every run from the first one's values.
+    if (initial === null) initial = m.getWeights().map((w) => ({shape: w.shape, values: w.dataSync() as Float32Array}));
+    else m.setWeights(initial.map(({shape, values}) => tf.tensor(values, shape)));
+    const [xs] = randomInputs([[16, 8, 8, 1]], 800);
+    const x = tf.tensor(xs!.values, xs!.shape);
+    const y = tf.oneHot(tf.tensor1d(Array.from({length: 16}, (_, i) => i % 3), 'int32'), 3);
+    const h = await m.fit(x, y, {epochs, batchSize: 8, shuffle: false, verbose: 0});
+    const weights = m.getWeights().map((w) => ({shape: w.shape, values: w.dataSync() as Float32Array}));
+    tf.dispose([x, y]);
+    m.dispose();
+    return {losses: h.history['loss'] as number[], weights};
+  }
+
+  it('one epoch leaves the same posterior parameters as on cpu', async () => {
+    const cpu = await fitOn('cpu', 1);
+    const wasm = await fitOn('wasm', 1);
+    expectClose(wasm.weights, cpu.weights);
+  });
+
+  it('the loss (NLL + KL) falls over 30 epochs and stays finite', async () => {
+    const {losses} = await fitOn('wasm', 30);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses[losses.length - 1]!).toBeLessThan(losses[0]!);
   });
 });
