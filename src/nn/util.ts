@@ -31,7 +31,9 @@ export interface KernelBiasFactoryArgs {
   biasBatchNdims?: number;
   /** Only `'float32'` (tfjs has no float64 on most backends). */
   dtype?: tf.DataType;
+  /** Name of the kernel part (variables are named `<kernelName>_loc`, … by the posterior maker). */
   kernelName?: string;
+  /** Name of the bias part. */
   biasName?: string;
 }
 

@@ -136,6 +136,13 @@ describe('affine variational layers', () => {
     }
   });
 
+  it('a prior whose dtype structure differs from the posterior is a ValueError', () => {
+    const makePriorFn = (): Independent =>
+      new Independent({distribution: new Deterministic({loc: tf.zeros([2])}), reinterpretedBatchNdims: 1});
+    expect(() => new AffineVariationalFlipout(2, 2, {makePriorFn: makePriorFn as never}))
+        .toThrowError(/prior.*dtype structure.*\["float32","float32"\].*\["float32"\]/);
+  });
+
   it('errors: non-integer sizes, wrong input width, int inputs', () => {
     expect(() => new AffineVariationalFlipout(0, 2)).toThrowError(ValueError);
     expect(() => new AffineVariationalFlipout(2.5, 2)).toThrowError(/inputSize.*2\.5/);
