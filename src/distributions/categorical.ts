@@ -9,7 +9,7 @@ import {randomUniform} from '../util/random.js';
 
 import {checkSampleShape, Distribution, paramShape, resolveSeed, toTensor} from './distribution.js';
 import type {DistributionArgs, TensorLike} from './distribution.js';
-import {broadcastTo, mulZeroSafe} from './internal.js';
+import {broadcastTo, mulZeroSafe, oneHot} from './internal.js';
 import {registerKL} from './kl.js';
 import {parseLogitsOrProbs, readGiven} from './logits_probs.js';
 import type {LogitsOrProbs, LogitsOrProbsArgs} from './logits_probs.js';
@@ -156,7 +156,7 @@ export class Categorical extends Distribution {
       const idx = kt.dtype === 'int32' ? kt : tf.cast(kt, 'int32');
       const K = this.numClasses;
       const lp = this.params.logProbs();
-      const out = tf.sum(mulZeroSafe(tf.oneHot(idx, K, 1, 0, 'float32'), lp), -1);
+      const out = tf.sum(mulZeroSafe(oneHot(idx, K), lp), -1);
       const valid = broadcastTo(tf.logicalAnd(tf.greaterEqual(idx, 0), tf.less(idx, K)), out.shape);
       return tf.where(valid, out, tf.fill(out.shape, -Infinity));
     });
@@ -231,7 +231,7 @@ export class OneHotCategorical extends Distribution {
   }
 
   sample(sampleShape: number[] = [], seed?: number): tf.Tensor {
-    return tf.tidy(() => tf.oneHot(this.params.sampleIndices(sampleShape, seed), this.numClasses, 1, 0, 'float32'));
+    return tf.tidy(() => oneHot(this.params.sampleIndices(sampleShape, seed), this.numClasses));
   }
 
   /** `Σ_k x_k log p_k` for one-hot `x` (shape `… + [K]`); shape `broadcast(x.shape[:-1], batch)`. */
@@ -261,7 +261,7 @@ export class OneHotCategorical extends Distribution {
 
   /** One-hot of the most probable class (float32, `batch + [K]`). */
   override mode(): tf.Tensor {
-    return tf.tidy(() => tf.oneHot(tf.argMax(this.params.logProbs(), -1), this.numClasses, 1, 0, 'float32'));
+    return tf.tidy(() => oneHot(tf.argMax(this.params.logProbs(), -1), this.numClasses));
   }
 
   override entropy(): tf.Tensor {

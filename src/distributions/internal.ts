@@ -48,3 +48,12 @@ export function mulZeroSafe(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const zero = tf.greaterEqual(0, a);
   return tf.where(broadcastTo(zero, prod.shape), tf.zerosLike(prod), prod);
 }
+
+/**
+ * `tf.oneHot(indices, depth, 1, 0, dtype)` that also accepts `depth == 1` (tfjs's oneHot kernel
+ * asserts depth ≥ 2; one class is a valid Categorical / one-component mixture).
+ */
+export function oneHot(indices: tf.Tensor, depth: number, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
+  if (depth !== 1) return tf.oneHot(indices as tf.Tensor1D, depth, 1, 0, dtype);
+  return tf.tidy(() => tf.expandDims(tf.cast(tf.equal(indices, 0), dtype), -1));
+}

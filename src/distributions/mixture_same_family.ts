@@ -10,7 +10,7 @@ import {broadcastShapes} from '../util/shape.js';
 import {Categorical} from './categorical.js';
 import {Distribution, resolveSeed, toTensor} from './distribution.js';
 import type {DistributionArgs, TensorLike} from './distribution.js';
-import {broadcastTo, logSumExpLast} from './internal.js';
+import {broadcastTo, logSumExpLast, oneHot} from './internal.js';
 
 /** Arguments of {@link MixtureSameFamily}. */
 export interface MixtureSameFamilyArgs extends DistributionArgs {
@@ -99,7 +99,7 @@ export class MixtureSameFamily extends Distribution {
       // avoid a gather with batch indices.
       const comps = this.componentsDistribution.sample(sampleShape, stream.next());
       const idx = this.mixtureDistribution.sample(sampleShape, stream.next());
-      let mask = tf.oneHot(idx, k, 1, 0, comps.dtype === 'int32' ? 'int32' : 'float32');
+      let mask = oneHot(idx, k, comps.dtype === 'int32' ? 'int32' : 'float32');
       mask = broadcastTo(mask, [...sampleShape, ...batch, k]);
       for (let i = 0; i < this.eventRank; i++) mask = tf.expandDims(mask, -1);
       return tf.sum(tf.mul(comps, mask), sampleShape.length + batch.length);

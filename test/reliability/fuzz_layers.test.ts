@@ -130,6 +130,9 @@ describe('fuzz: valid configurations give tfjs shapes and finite values', () => 
 });
 
 /** One invalid case: how to provoke it, and a regex naming the argument and the value. */
+/** `tf.tidy` over a call whose result may be any layer output (only its throwing matters). */
+const tidyAny = (f: () => unknown): unknown => tf.tidy(() => f() as tf.Tensor);
+
 interface Bad {
   what: string;
   provoke: () => unknown;
@@ -166,12 +169,12 @@ function denseBad(): fc.Arbitrary<Bad> {
     })),
     fc.tuple(layer, fc.array(fc.integer({min: 1, max: 3}), {maxLength: 1})).map(([[name, make], shape]): Bad => ({
       what: `${name} input rank ${shape.length}`,
-      provoke: () => tf.tidy(() => make({units: 2}).apply(tf.zeros(shape))),
+      provoke: () => tidyAny(() => make({units: 2}).apply(tf.zeros(shape))),
       message: new RegExp(`${name}: input must have rank ≥ 2.*got shape ${esc(JSON.stringify(shape))}`),
     })),
     fc.tuple(layer, fc.integer({min: 1, max: 4}), fc.integer({min: 1, max: 3})).map(([[name, make], a, delta]): Bad => ({
       what: `${name} channels ${a} then ${a + delta}`,
-      provoke: () => tf.tidy(() => {
+      provoke: () => tidyAny(() => {
         const l = make({units: 2});
         l.apply(tf.zeros([1, a]));
         return l.apply(tf.zeros([2, a + delta]));
@@ -217,12 +220,12 @@ function convBad(rank: 1 | 2 | 3): fc.Arbitrary<Bad> {
     })),
     fc.tuple(layer, fc.integer({min: 1, max: 6}).filter((r) => r !== rank + 2)).map(([[name, make], r]): Bad => ({
       what: `${name} input rank ${r}`,
-      provoke: () => tf.tidy(() => make({filters: 1, kernelSize: 1}).apply(tf.zeros(new Array<number>(r).fill(2)))),
+      provoke: () => tidyAny(() => make({filters: 1, kernelSize: 1}).apply(tf.zeros(new Array<number>(r).fill(2)))),
       message: new RegExp(`${name}: input must have rank ${rank + 2} .*got shape`),
     })),
     fc.tuple(layer, fc.integer({min: 1, max: 3}), fc.integer({min: 1, max: 2})).map(([[name, make], c, delta]): Bad => ({
       what: `${name} channels ${c} then ${c + delta}`,
-      provoke: () => tf.tidy(() => {
+      provoke: () => tidyAny(() => {
         const l = make({filters: 1, kernelSize: 1});
         l.apply(tf.zeros(okShape(c)));
         return l.apply(tf.zeros(okShape(c + delta)));
@@ -236,7 +239,7 @@ function convBad(rank: 1 | 2 | 3): fc.Arbitrary<Bad> {
           const n = 1 + (r % (kEff - 2));  // 1 ≤ n ≤ kEff − 2: a negative output size
           return {
             what: `${name} valid kernel ${k} dilation ${d} on spatial ${n}`,
-            provoke: () => tf.tidy(() => make({filters: 1, kernelSize: k, dilationRate: d}).apply(
+            provoke: () => tidyAny(() => make({filters: 1, kernelSize: k, dilationRate: d}).apply(
                 tf.zeros([1, ...new Array<number>(rank).fill(n), 1]))),
             message: new RegExp(`${name}: with padding "valid" every spatial size must be at least ${kEff - 1} `),
           };
@@ -255,7 +258,7 @@ function posteriorKindBad(): fc.Arbitrary<Bad> {
   ];
   return fc.constantFrom(...makers).map(([name, make, shape]): Bad => ({
     what: `${name} singular kernel posterior`,
-    provoke: () => tf.tidy(() => make(tfp.layers.util.defaultMeanFieldNormalFn({isSingular: true})).apply(tf.ones(shape))),
+    provoke: () => tidyAny(() => make(tfp.layers.util.defaultMeanFieldNormalFn({isSingular: true})).apply(tf.ones(shape))),
     message: new RegExp(`${name}: requires kernelPosteriorFn produce an instance of Independent\\(Normal\\) \\(saw: "Independent\\(Deterministic\\)"\\)`),
   }));
 }
