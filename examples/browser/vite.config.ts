@@ -1,13 +1,18 @@
 // Vite config of the browser demo: `npm run demo:web` serves it; `vite build examples/browser` builds
 // both pages. The library is imported by name and resolved to its TypeScript source.
+import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {defineConfig} from 'vite';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+// A model saved by the CLI (`tfp train --out examples/browser/public/model`) is used by page 2 when
+// present; checked here so the page never probes for it (a 404 would be a console error).
+const cliModel = existsSync(here('public/model/model.json')) ? 'model/model.json' : '';
 
 export default defineConfig({
   root: here('.'),
   base: './',
+  define: {__CLI_MODEL__: JSON.stringify(cliModel)},
   resolve: {alias: {'tfjs-probability': here('../../src/index.ts')}},
   server: {fs: {allow: [here('../..')]}},
   optimizeDeps: {

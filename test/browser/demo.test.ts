@@ -7,9 +7,13 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
+import * as tf from '@tensorflow/tfjs';
 import {chromium, type Browser, type Page} from 'playwright-core';
+import * as tfp from 'tfjs-probability';
 import {build, preview, type PreviewServer} from 'vite';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+
+import {saveModel} from '../../src/cli/model_io.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const inCI = ['true', '1'].includes((process.env['CI'] ?? '').toLowerCase());
@@ -33,7 +37,7 @@ interface DemoWindow {
     pixelFor?(x: number, y: number): {x: number; y: number};
     bandWidthAt?(x: number): Promise<number>;
     predictNow?(): Promise<unknown>;
-    probs?: number[]; mutualInformation?: number; verdict?: string; inkPixels?: number;
+    probs?: number[]; mutualInformation?: number; verdict?: string; inkPixels?: number; model?: string;
   };
 }
 
@@ -65,12 +69,12 @@ describe.skipIf(!haveChromium && !inCI)('browser demo (Vite build + Chromium)', 
   });
 
   /** Opens a page, recording console errors and uncaught exceptions. */
-  async function open(path: string): Promise<{page: Page; errors: string[]}> {
+  async function open(path: string, query = ''): Promise<{page: Page; errors: string[]}> {
     const page = await browser.newPage({viewport: {width: 1100, height: 720}});
     const errors: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${base}/${path}?backend=${BACKEND}`);
+    await page.goto(`${base}/${path}?backend=${BACKEND}${query}`);
     await page.waitForFunction(() => (window as DemoWindow).__demo?.ready === true, null, {timeout: 30_000});
     return {page, errors};
   }
@@ -87,8 +91,9 @@ describe.skipIf(!haveChromium && !inCI)('browser demo (Vite build + Chromium)', 
       await page.mouse.click(p.x, p.y);
     }
     expect(await page.evaluate(() => (window as DemoWindow).__demo?.points?.length)).toBe(xs.length);
-    // 250 steps: in Node (tfjs cpu) the far/near std ratio passes 3 by then (about 2 at step 100).
-    await page.waitForFunction(() => ((window as DemoWindow).__demo?.steps ?? 0) >= 250, null, {timeout: 40_000});
+    // 400 steps: in Node (tfjs cpu) the far/near std ratio is about 2 at step 100 and 3–8 by step 300;
+    // in Chromium on wasm this test has seen 2.4–10 at step 250.
+    await page.waitForFunction(() => ((window as DemoWindow).__demo?.steps ?? 0) >= 400, null, {timeout: 45_000});
     const [near, far] = await page.evaluate(async () => {
       const d = (window as DemoWindow).__demo;
       return [await d?.bandWidthAt?.(-0.6), await d?.bandWidthAt?.(0.95)];
@@ -101,11 +106,10 @@ describe.skipIf(!haveChromium && !inCI)('browser demo (Vite build + Chromium)', 
     await page.close();
   });
 
-  it('page 2: a drawn stroke gets class probabilities that sum to 1 and a mutual-information verdict', async () => {
-    const {page, errors} = await open('digits.html');
+  /** Draws a "7" with the mouse (down, moves, up) on page 2's pad. */
+  async function drawSeven(page: Page): Promise<void> {
     const box = await page.locator('#pad').boundingBox();
     if (box === null) throw new Error('#pad not visible');
-    // A "7": top bar left to right, then the diagonal down to the bottom left.
     const path: Array<[number, number]> = [[0.25, 0.2], [0.75, 0.2], [0.6, 0.5], [0.45, 0.85]];
     const [x0, y0] = path[0] ?? [0, 0];
     await page.mouse.move(box.x + x0 * box.width, box.y + y0 * box.height);
@@ -114,7 +118,10 @@ describe.skipIf(!haveChromium && !inCI)('browser demo (Vite build + Chromium)', 
       await page.mouse.move(box.x + u * box.width, box.y + v * box.height, {steps: 8});
     }
     await page.mouse.up();
-    await page.waitForFunction(() => ((window as DemoWindow).__demo?.steps ?? 0) >= 150, null, {timeout: 40_000});
+  }
+
+  /** Predicts the pad and checks what any classifier's predictive must satisfy. */
+  async function expectValidPrediction(page: Page): Promise<void> {
     const s = await page.evaluate(async () => {
       const d = (window as DemoWindow).__demo;
       await d?.predictNow?.();
@@ -127,7 +134,32 @@ describe.skipIf(!haveChromium && !inCI)('browser demo (Vite build + Chromium)', 
     expect(Number.isFinite(s.mi)).toBe(true);
     expect(s.mi).toBeGreaterThanOrEqual(0);                              // Jensen: H[E p] ≥ E H[p]
     expect(s.verdict).toMatch(/^(Looks like a \d|Unsure)/);
+  }
+
+  it('page 2: a drawn stroke gets class probabilities that sum to 1 and a mutual-information verdict', async () => {
+    const {page, errors} = await open('digits.html');
+    await drawSeven(page);
+    await page.waitForFunction(() => ((window as DemoWindow).__demo?.steps ?? 0) >= 150, null, {timeout: 40_000});
+    await expectValidPrediction(page);
     await page.screenshot({path: join(shots, 'digits.png')});
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('page 2: loads a Flipout model saved by the CLI (?model=) instead of training one', async () => {
+    // A tiny untrained model in the CLI's format (src/cli/model_io.ts), beside the built pages.
+    const model = tf.sequential({layers: [
+      tf.layers.flatten({inputShape: [28, 28, 1]}),
+      tfp.layers.denseFlipout({units: 10, activation: 'softmax', seed: 3}),
+    ]});
+    mkdirSync(join(outDir, 'model'), {recursive: true});
+    await saveModel(model, join(outDir, 'model'));
+    model.dispose();
+    const {page, errors} = await open('digits.html', '&model=./model/model.json');
+    expect(await page.evaluate(() => (window as DemoWindow).__demo?.model)).toBe('./model/model.json');
+    await drawSeven(page);
+    await expectValidPrediction(page);
+    expect(await page.evaluate(() => (window as DemoWindow).__demo?.steps)).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -2,11 +2,15 @@
 // probabilities, their spread over posterior samples, and an "unsure" verdict from mutual information.
 import * as tf from '@tensorflow/tfjs-core';
 
-import {DigitClassifier, INPUT, type DigitPrediction} from './digits_model.js';
+import {DigitClassifier, INPUT, LoadedDigitClassifier, type DigitBrain, type DigitInput,
+  type DigitPrediction} from './digits_model.js';
 import {SIDE} from './digits_data.js';
 import {byId, setStatus, startPage, type DemoStateBase} from './page.js';
 
-const MAX_STEPS = 400;          // ~40 epochs of the 600 digits; the net is then left as is
+/** 'model/model.json' when examples/browser/public/model/ held a CLI model at build time, else ''. */
+declare const __CLI_MODEL__: string;
+
+const MAX_STEPS = 400;          // in-page training: ~40 epochs of the 600 digits, then left as is
 const SAMPLES = 32;             // posterior samples per prediction
 const MI_QUANTILE = 0.9;        // "unsure" above this quantile of the training digits' mutual information
 const CALIBRATE_EVERY = 100;    // steps between re-calibrations of that threshold
@@ -25,6 +29,8 @@ export interface DigitsState extends DemoStateBase {
   verdict: string;
   unsure: boolean;
   trainAccuracy: number;
+  /** 'in-page', or the URL of a model saved by the CLI. */
+  model: string;
   /** Ink pixels (> 0.1) in the 14x14 model input. */
   inkPixels: number;
   predictNow(): Promise<DigitPrediction | null>;
@@ -48,7 +54,7 @@ function clearPad(): void {
 }
 
 /** MNIST-style input from the pad: fit the ink's box into 20x20, centre its mass in 28x28, pool to 14x14. */
-function padToInput(): Float32Array | null {
+function padToInput(): DigitInput | null {
   const {width, height} = pad;
   const px = ctxOf(pad).getImageData(0, 0, width, height).data;
   let x0 = width, y0 = height, x1 = -1, y1 = -1;
@@ -74,6 +80,13 @@ function padToInput(): Float32Array | null {
   let m = 0, mx = 0, my = 0;
   ink.forEach((v, i) => { m += v; mx += v * (i % 28); my += v * Math.floor(i / 28); });
   const dx = Math.round(13.5 - mx / m), dy = Math.round(13.5 - my / m);
+  const img28 = new Float32Array(784);
+  for (let y = 0; y < 28; y++) {
+    for (let x = 0; x < 28; x++) {
+      const sy = y - dy, sx = x - dx;
+      img28[y * 28 + x] = sx >= 0 && sx < 28 && sy >= 0 && sy < 28 ? Math.min(1, ink[sy * 28 + sx] ?? 0) : 0;
+    }
+  }
   const out = new Float32Array(INPUT);
   for (let r = 0; r < SIDE; r++) {
     for (let c = 0; c < SIDE; c++) {
@@ -85,7 +98,7 @@ function padToInput(): Float32Array | null {
       out[r * SIDE + c] = Math.min(1, s / 4);
     }
   }
-  return out;
+  return {img28, img14: out};
 }
 
 function drawPreview(img: Float32Array | null): void {
@@ -139,7 +152,7 @@ function verdictOf(p: DigitPrediction, miThreshold: number): {text: string; unsu
 }
 
 /** Draws a stored training digit on the pad, as if by hand. */
-function showTrainingDigit(clf: DigitClassifier): void {
+function showTrainingDigit(clf: DigitBrain): void {
   const k = Math.floor(Math.random() * clf.data.count);
   const img = clf.data.images.subarray(k * INPUT, (k + 1) * INPUT);
   clearPad();
@@ -182,17 +195,39 @@ function wireDrawing(onStrokeEnd: () => void): void {
   pad.addEventListener('pointercancel', end);
 }
 
+/** `?model=<model.json URL>`, else the CLI model found in public/model/ at build time, else none. */
+function modelUrl(): string | null {
+  const param = new URL(location.href).searchParams.get('model');
+  if (param !== null && param !== '') return param;
+  return __CLI_MODEL__ === '' ? null : __CLI_MODEL__;
+}
+
+async function makeBrain(): Promise<DigitBrain> {
+  const url = modelUrl();
+  if (url === null) return new DigitClassifier(MAX_STEPS);
+  setStatus(`loading ${url}…`);
+  return LoadedDigitClassifier.load(url);
+}
+
+function statusLine(backend: string, clf: DigitBrain): string {
+  const tail = ` · tensors ${tf.memory().numTensors}`;
+  if (clf.maxSteps === 0) return `backend ${backend} · model saved by the CLI: ${clf.source}${tail}`;
+  return `backend ${backend} · ${clf.steps < clf.maxSteps ? 'training' : 'trained'} on ` +
+      `${clf.data.count} digits: step ${clf.steps}/${clf.maxSteps}, epoch ${clf.epochs}, ` +
+      `batch accuracy ${clf.lastAccuracy.toFixed(2)}${tail}`;
+}
+
 async function main(): Promise<void> {
   const backend = await startPage();
-  const clf = new DigitClassifier();
+  const clf = await makeBrain();
   const state: DigitsState = {
-    page: 'digits', backend, steps: 0, ready: false, prediction: null, probs: [],
+    page: 'digits', backend, steps: 0, ready: false, prediction: null, probs: [], model: clf.source,
     mutualInformation: NaN, miThreshold: Infinity, verdict: '', unsure: false, trainAccuracy: NaN, inkPixels: 0,
     predictNow: async () => {
-      const img = padToInput();
-      drawPreview(img);
-      state.inkPixels = img === null ? 0 : img.filter((v) => v > 0.1).length;
-      const p = img === null ? null : await clf.predict(img, SAMPLES);
+      const input = padToInput();
+      drawPreview(input?.img14 ?? null);
+      state.inkPixels = input === null ? 0 : input.img14.filter((v) => v > 0.1).length;
+      const p = input === null ? null : await clf.predict(input, SAMPLES);
       state.prediction = p;
       state.probs = p?.probs ?? [];
       state.mutualInformation = p?.mutualInformation ?? NaN;
@@ -206,6 +241,7 @@ async function main(): Promise<void> {
     },
   };
   window.__demo = state as unknown as DemoStateBase & Record<string, unknown>;
+  if (clf.maxSteps === 0) state.miThreshold = await clf.mutualInformationQuantile(MI_QUANTILE);
   clearPad();
   drawBars(null);
   await state.predictNow();
@@ -216,24 +252,22 @@ async function main(): Promise<void> {
   state.ready = true;
   let lastPredict = 0;
   for (;;) {
-    if (clf.steps < MAX_STEPS) {
+    const training = clf.steps < clf.maxSteps;
+    if (training) {
       await clf.step();
-      if (clf.steps % CALIBRATE_EVERY === 0 || clf.steps === MAX_STEPS) {
+      if (clf.steps % CALIBRATE_EVERY === 0 || clf.steps === clf.maxSteps) {
         state.miThreshold = await clf.mutualInformationQuantile(MI_QUANTILE);
         dirty = true;
       }
     }
     state.steps = clf.steps;
     state.trainAccuracy = clf.lastAccuracy;
-    const training = clf.steps < MAX_STEPS;
     if (dirty || (training && state.inkPixels > 0 && performance.now() - lastPredict > PREDICT_MS)) {
       dirty = false;
       await state.predictNow();
       lastPredict = performance.now();
     }
-    setStatus(`backend ${backend} · ${training ? 'training' : 'trained'} on ` +
-        `${clf.data.count} digits: step ${clf.steps}/${MAX_STEPS}, epoch ${clf.epochs}, ` +
-        `batch accuracy ${clf.lastAccuracy.toFixed(2)} · tensors ${tf.memory().numTensors}`);
+    setStatus(statusLine(backend, clf));
     await (training ? tf.nextFrame() : new Promise((r) => setTimeout(r, 50)));
   }
 }

@@ -48,8 +48,63 @@ export interface DigitPrediction {
   argmax: number;
 }
 
+/** A drawn digit as both models want it (ink in [0, 1]): MNIST-style 28x28, and pooled to 14x14. */
+export interface DigitInput {
+  img28: Float32Array;
+  img14: Float32Array;
+}
+
+/** What page 2 needs from a classifier, trained in the page or loaded. */
+export interface DigitBrain {
+  /** 'in-page' or the URL of a loaded model.json. */
+  readonly source: string;
+  /** Optimizer steps the page should run (0 for a loaded model). */
+  readonly maxSteps: number;
+  readonly steps: number;
+  readonly epochs: number;
+  readonly lastAccuracy: number;
+  readonly data: DigitSet;
+  step(): Promise<void>;
+  /** `tfp.predictive.predictMC` with S fresh-weight passes, then `summarize`; async reads only. */
+  predict(input: DigitInput, s?: number): Promise<DigitPrediction>;
+  /**
+   * The `q`-quantile of the mutual information over the embedded digits: a verdict threshold that
+   * follows the posterior as it widens with training (a fixed number of nats would not).
+   */
+  mutualInformationQuantile(q: number): Promise<number>;
+}
+
+async function predictOne(model: tfl.LayersModel, x: tf.Tensor, s: number): Promise<DigitPrediction> {
+  const probs = tfp.predictive.predictMC(model, x, {samples: s});
+  const sum = tfp.predictive.summarize(probs);
+  const [draws, mean, std, h, eh, mi] = await Promise.all([
+    probs.array(), sum.mean.data(), sum.stddev.data(), sum.predictiveEntropy.data(),
+    sum.expectedEntropy.data(), sum.mutualInformation.data(),
+  ]);
+  tfp.predictive.disposeSummary(sum);
+  probs.dispose();
+  const p = Array.from(mean);
+  return {
+    probs: p, probsStd: Array.from(std), samples: draws.map((d) => d[0] ?? []),
+    predictiveEntropy: h[0] ?? NaN, expectedEntropy: eh[0] ?? NaN, mutualInformation: mi[0] ?? NaN,
+    argmax: p.reduce((best, v, j) => (v > (p[best] ?? -1) ? j : best), 0),
+  };
+}
+
+async function miQuantile(model: tfl.LayersModel, x: tf.Tensor, q: number, s = 16): Promise<number> {
+  const n = x.shape[0] ?? 1;
+  const probs = tfp.predictive.predictMC(model, x, {samples: s, batchSize: n});
+  const sum = tfp.predictive.summarize(probs);
+  const mi = Array.from(await sum.mutualInformation.data()).sort((a, b) => a - b);
+  tfp.predictive.disposeSummary(sum);
+  probs.dispose();
+  return mi[Math.min(mi.length - 1, Math.floor(q * mi.length))] ?? NaN;
+}
+
 /** The in-page classifier: 196 → DenseFlipout(64, relu) → DenseFlipout(10, softmax). */
-export class DigitClassifier {
+export class DigitClassifier implements DigitBrain {
+  readonly source = 'in-page';
+  readonly maxSteps: number;
   readonly model: tfl.Sequential;
   readonly data: DigitSet;
   steps = 0;
@@ -59,7 +114,8 @@ export class DigitClassifier {
   private order: number[];
   private cursor = 0;
 
-  constructor(readonly batchSize = 60) {
+  constructor(maxSteps: number, readonly batchSize = 60) {
+    this.maxSteps = maxSteps;
     this.data = decodeDigits();
     const klWeight = 1 / this.data.count;   // the per-example ELBO: KL / N
     this.model = tfl.sequential({layers: [
@@ -99,39 +155,73 @@ export class DigitClassifier {
     this.steps++;
   }
 
-  /**
-   * The `q`-quantile of the mutual information over the training digits: a verdict threshold that
-   * follows the posterior as it widens with training (a fixed number of nats would not).
-   */
-  async mutualInformationQuantile(q = 0.95, s = 16): Promise<number> {
+  /** See {@link DigitBrain.mutualInformationQuantile}. */
+  async mutualInformationQuantile(q: number): Promise<number> {
     const x = tf.tensor2d(this.data.images, [this.data.count, INPUT]);
-    const probs = tfp.predictive.predictMC(this.model, x, {samples: s, batchSize: this.data.count});
-    const sum = tfp.predictive.summarize(probs);
-    const mi = Array.from(await sum.mutualInformation.data()).sort((a, b) => a - b);
-    tfp.predictive.disposeSummary(sum);
-    tf.dispose([x, probs]);
-    return mi[Math.min(mi.length - 1, Math.floor(q * mi.length))] ?? NaN;
+    const out = await miQuantile(this.model, x, q);
+    x.dispose();
+    return out;
   }
 
-  /**
-   * `tfp.predictive.predictMC` with S passes of one 14x14 image (values in [0, 1]), each with fresh
-   * weights, then `tfp.predictive.summarize` for the entropy split; read back asynchronously.
-   */
-  async predict(image: Float32Array, s = 32): Promise<DigitPrediction> {
-    const x = tf.tensor2d(image, [1, INPUT]);
-    const probs = tfp.predictive.predictMC(this.model, x, {samples: s});
-    const sum = tfp.predictive.summarize(probs);
-    const [draws, mean, std, h, eh, mi] = await Promise.all([
-      probs.array(), sum.mean.data(), sum.stddev.data(), sum.predictiveEntropy.data(),
-      sum.expectedEntropy.data(), sum.mutualInformation.data(),
-    ]);
-    tfp.predictive.disposeSummary(sum);
-    tf.dispose([x, probs]);
-    const p = Array.from(mean);
-    return {
-      probs: p, probsStd: Array.from(std), samples: draws.map((d) => d[0] ?? []),
-      predictiveEntropy: h[0] ?? NaN, expectedEntropy: eh[0] ?? NaN, mutualInformation: mi[0] ?? NaN,
-      argmax: p.reduce((best, v, j) => (v > (p[best] ?? -1) ? j : best), 0),
-    };
+  /** See {@link DigitBrain.predict}; this model reads the 14x14 image in [0, 1]. */
+  async predict(input: DigitInput, s = 32): Promise<DigitPrediction> {
+    const x = tf.tensor2d(input.img14, [1, INPUT]);
+    const out = await predictOne(this.model, x, s);
+    x.dispose();
+    return out;
+  }
+}
+
+/**
+ * A classifier saved by the CLI (`tfp train --out …`: model.json + weights.bin), loaded with
+ * `tf.loadLayersModel`; the Bayesian layers deserialize because importing tfp registers them. It
+ * expects 28x28 images scaled to [−1, 1] (TFP's example and the CLI: 2·x/255 − 1) and is not trained here.
+ */
+export class LoadedDigitClassifier implements DigitBrain {
+  readonly maxSteps = 0;
+  readonly steps = 0;
+  readonly epochs = 0;
+  readonly lastAccuracy = NaN;
+  readonly data: DigitSet = decodeDigits();
+
+  private constructor(readonly model: tfl.LayersModel, readonly source: string,
+      private readonly inputShape: number[]) {}
+
+  /** Loads `url` (a model.json); rejects unless the model maps 784 pixels to 10 probabilities. */
+  static async load(url: string): Promise<LoadedDigitClassifier> {
+    const model = await tfl.loadLayersModel(url);
+    const inShape = model.inputs[0]?.shape.slice(1) ?? [];
+    const outShape = model.outputs[0]?.shape.slice(1) ?? [];
+    const pixels = inShape.reduce<number>((a, b) => a * (b ?? 0), 1);
+    if (pixels !== 784 || outShape.length !== 1 || outShape[0] !== 10) {
+      model.dispose();
+      throw new Error(`demo: ${url} must map 28x28 images to 10 classes; got input ` +
+          `${JSON.stringify(inShape)} and output ${JSON.stringify(outShape)}`);
+    }
+    return new LoadedDigitClassifier(model, url, [1, ...(inShape as number[])]);
+  }
+
+  async step(): Promise<void> {
+    // Nothing to train: the model arrives trained.
+  }
+
+  /** On the embedded digits, upsampled 2x (nearest) to the model's 28x28 and scaled to [−1, 1]. */
+  async mutualInformationQuantile(q: number): Promise<number> {
+    const x = tf.tidy(() => {
+      const small = tf.tensor4d(this.data.images, [this.data.count, SIDE, SIDE, 1]);
+      const big = tf.image.resizeNearestNeighbor(small, [28, 28]);
+      return tf.reshape(tf.sub(tf.mul(big, 2), 1), [this.data.count, ...this.inputShape.slice(1)]);
+    });
+    const out = await miQuantile(this.model, x, q);
+    x.dispose();
+    return out;
+  }
+
+  /** See {@link DigitBrain.predict}; this model reads the 28x28 image, scaled to [−1, 1]. */
+  async predict(input: DigitInput, s = 32): Promise<DigitPrediction> {
+    const x = tf.tidy(() => tf.sub(tf.mul(tf.tensor(input.img28, this.inputShape), 2), 1));
+    const out = await predictOne(this.model, x, s);
+    x.dispose();
+    return out;
   }
 }
