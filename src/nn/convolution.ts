@@ -92,22 +92,25 @@ export class Convolution extends KernelBiasLayer {
 /** Options of the convolutional variational layers. */
 export interface ConvolutionVariationalOptions extends ConvOptionsBase, KernelBiasVariationalOptions {}
 
-/** The shared part of the convolutional variational layers. */
-abstract class ConvolutionVariational extends KernelBiasVariationalLayer {
+/**
+ * The shared part of every channels-last convolutional variational layer (v1, V2, transposed):
+ * normalised arguments, a linear op, and leading batch axes flattened before the op and restored
+ * after it.
+ */
+export abstract class ChannelsLastVariational extends KernelBiasVariationalLayer {
   /** The normalised arguments. */
   readonly convArgs: NnConvArgs;
-  private readonly convOp: ConvOp;
+  private readonly linearOp: LinearOp;
 
-  protected constructor(estimator: Estimator, inputSize: number, outputSize: number,
-      filterShape: number | number[], options: ConvolutionVariationalOptions, owner: string) {
-    const args = nnConvArgs(owner, inputSize, outputSize, filterShape, options);
-    super(estimator, [...args.filterShape, args.inputSize, args.outputSize], [args.outputSize], options, owner);
+  protected constructor(estimator: Estimator, args: NnConvArgs, kernelShape: number[], op: LinearOp,
+      options: KernelBiasVariationalOptions, owner: string) {
+    super(estimator, kernelShape, [args.outputSize], options, owner);
     this.convArgs = args;
-    this.convOp = convOp(args);
+    this.linearOp = op;
   }
 
   protected get op(): LinearOp {
-    return this.convOp;
+    return this.linearOp;
   }
 
   protected toCanonical(x: tf.Tensor): tf.Tensor {
@@ -116,6 +119,15 @@ abstract class ConvolutionVariational extends KernelBiasVariationalLayer {
 
   protected fromCanonical(y: tf.Tensor, inputShape: number[]): tf.Tensor {
     return restoreConvOutput(y, inputShape, this.convArgs.rank);
+  }
+}
+
+/** The v1 kernel `filterShape + [in, out]` with a ConvOp. */
+abstract class ConvolutionVariational extends ChannelsLastVariational {
+  protected constructor(estimator: Estimator, inputSize: number, outputSize: number,
+      filterShape: number | number[], options: ConvolutionVariationalOptions, owner: string) {
+    const args = nnConvArgs(owner, inputSize, outputSize, filterShape, options);
+    super(estimator, args, [...args.filterShape, args.inputSize, args.outputSize], convOp(args), options, owner);
   }
 }
 

@@ -4,20 +4,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {ConvTransposeOp} from '../variational/transpose_op.js';
-import type {LinearOp} from '../variational/linear_op.js';
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 
 import {nnConvArgs} from './conv_args.js';
 import type {ConvOptionsBase, NnConvArgs} from './conv_args.js';
-import {flattenConvInput, restoreConvOutput} from './convolution.js';
+import {ChannelsLastVariational, flattenConvInput, restoreConvOutput} from './convolution.js';
 import type {Initializer} from './initializers.js';
 import {KernelBiasLayer} from './kernel_bias_layer.js';
 import type {LayerArgs} from './layer.js';
 import {makeKernelBias} from './util.js';
 import type {KernelBiasFactory} from './util.js';
 import type {ActivationFn} from './variational_base.js';
-import {KernelBiasVariationalLayer} from './variational_linear.js';
 import type {Estimator, KernelBiasVariationalOptions} from './variational_linear.js';
 
 /** How TFP computes the transposed conv; all are numerically equivalent. */
@@ -106,30 +104,12 @@ export class ConvolutionTranspose extends KernelBiasLayer {
 /** Options of the transposed variational layers. */
 export interface ConvolutionTransposeVariationalOptions extends ConvTransposeOptionsBase, KernelBiasVariationalOptions {}
 
-/** The shared part of the transposed variational layers. */
-abstract class ConvolutionTransposeVariational extends KernelBiasVariationalLayer {
-  /** The normalised arguments. */
-  readonly convArgs: NnConvArgs;
-  private readonly transposeOp: ConvTransposeOp;
-
+/** The shared part of the transposed variational layers: a kernel matrix and a ConvTransposeOp. */
+abstract class ConvolutionTransposeVariational extends ChannelsLastVariational {
   protected constructor(estimator: Estimator, inputSize: number, outputSize: number,
       filterShape: number | number[], options: ConvolutionTransposeVariationalOptions, owner: string) {
     const args = transposeArgs(owner, inputSize, outputSize, filterShape, options);
-    super(estimator, kernelMatrixShape(args), [args.outputSize], options, owner);
-    this.convArgs = args;
-    this.transposeOp = transposeOp(args);
-  }
-
-  protected get op(): LinearOp {
-    return this.transposeOp;
-  }
-
-  protected toCanonical(x: tf.Tensor): tf.Tensor {
-    return flattenConvInput(this.className, x, 2, this.convArgs.inputSize);
-  }
-
-  protected fromCanonical(y: tf.Tensor, inputShape: number[]): tf.Tensor {
-    return restoreConvOutput(y, inputShape, 2);
+    super(estimator, args, kernelMatrixShape(args), transposeOp(args), options, owner);
   }
 }
 

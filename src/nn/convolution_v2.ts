@@ -4,18 +4,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {ConvOp} from '../variational/linear_op.js';
-import type {LinearOp} from '../variational/linear_op.js';
 import {ReshapedKernelOp} from '../variational/reshaped_kernel_op.js';
 import {NotImplementedError, ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 
 import {nnConvArgs} from './conv_args.js';
 import type {NnConvArgs} from './conv_args.js';
-import {flattenConvInput, restoreConvOutput} from './convolution.js';
+import {ChannelsLastVariational, flattenConvInput, restoreConvOutput} from './convolution.js';
 import type {ConvolutionOptions, ConvolutionVariationalOptions} from './convolution.js';
 import {KernelBiasLayer} from './kernel_bias_layer.js';
 import {makeKernelBias} from './util.js';
-import {KernelBiasVariationalLayer} from './variational_linear.js';
 import type {Estimator} from './variational_linear.js';
 
 /** Options of the V2 layers: those of v1 plus TFP's `indexDtype` (accepted, unused here). */
@@ -80,30 +78,12 @@ export class ConvolutionV2 extends KernelBiasLayer {
   }
 }
 
-/** The shared part of the V2 variational layers. */
-abstract class ConvolutionVariationalV2 extends KernelBiasVariationalLayer {
-  /** The normalised arguments. */
-  readonly convArgs: NnConvArgs;
-  private readonly matrixOp: ReshapedKernelOp;
-
+/** The shared part of the V2 variational layers: a kernel matrix reshaped for a ConvOp. */
+abstract class ConvolutionVariationalV2 extends ChannelsLastVariational {
   protected constructor(estimator: Estimator, inputSize: number, outputSize: number,
       filterShape: number | number[], options: ConvolutionVariationalV2Options, owner: string) {
     const args = v2Args(owner, inputSize, outputSize, filterShape, options);
-    super(estimator, matrixShape(args), [args.outputSize], options, owner);
-    this.convArgs = args;
-    this.matrixOp = matrixConvOp(args);
-  }
-
-  protected get op(): LinearOp {
-    return this.matrixOp;
-  }
-
-  protected toCanonical(x: tf.Tensor): tf.Tensor {
-    return flattenConvInput(this.className, x, 2, this.convArgs.inputSize);
-  }
-
-  protected fromCanonical(y: tf.Tensor, inputShape: number[]): tf.Tensor {
-    return restoreConvOutput(y, inputShape, 2);
+    super(estimator, args, matrixShape(args), matrixConvOp(args), options, owner);
   }
 }
 
