@@ -60,6 +60,14 @@ describe('DenseVariational', () => {
     expectClose(exact.kl(), [0.6612944]);
   });
 
+  it('activityRegularizer adds a second loss: l2 · Σ y² / batch = 0.1 · 0.3² = 0.009', () => {
+    const layer = denseVariational({...oracle, activityRegularizer: tf.regularizers.l2({l2: 0.1})});
+    layer.apply(tf.tensor2d([[2]]));
+    const losses = layer.calculateLosses();
+    expect(losses.length).toBe(2);
+    expectClose(losses[1]!, [0.009], 1e-7);
+  });
+
   it('row-major layout (ORACLES §8): in=2, units=3 equals tfjs dense with kernel [[w0,w1,w2],[w3,w4,w5]], bias [w6,w7,w8]', () => {
     const w = [0.1, -0.2, 0.3, 0.4, 0.5, -0.6, 0.7, 0.8, -0.9];
     const point: MakeDistributionFn = (k, b) => {

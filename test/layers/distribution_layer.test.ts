@@ -127,7 +127,12 @@ describe('negLogLik', () => {
       independentNormal({eventShape: 1, seed}),
     ]});
     model.compile({optimizer: tf.train.adam(0.05), loss: negLogLik});
-    await model.fit(x, y, {epochs: 150, batchSize: n, verbose: 0});
+    const counts: number[] = [];
+    await model.fit(x, y, {epochs: 150, batchSize: n, verbose: 0, callbacks: {
+      onEpochEnd: async (epoch) => {
+        if (epoch === 50 || epoch === 149) counts.push(tf.memory().numTensors);
+      }}});
+    expect(counts[1]).toBe(counts[0]);
     // model.apply keeps the output tensor (model.predict concatenates batches into a new one).
     const std = tf.tidy(() => Array.from(distributionOf(model.apply(tf.tensor2d([[-1], [1]])) as tf.Tensor)!
         .stddev().dataSync()));
@@ -152,6 +157,15 @@ describe('distribution layers: serialization', () => {
     expect(layer.seed).toBe(3);
     const x = tf.tensor2d([[0.5, -1]]);
     expectClose(loaded.predict(x) as tf.Tensor, Array.from((model.predict(x) as tf.Tensor).dataSync()), 1e-6);
+  });
+
+  it('IndependentBernoulli and OneHotCategorical round-trip through getConfig', () => {
+    const b = independentBernoulli({eventShape: [2, 2], convertToTensorFn: 'mean'});
+    const b2 = new IndependentBernoulli(b.getConfig() as unknown as ConstructorParameters<typeof IndependentBernoulli>[0]);
+    expect([b2.eventShape, b2.convertToTensorFn]).toEqual([[2, 2], 'mean']);
+    const c = oneHotCategorical({eventSize: 5, seed: 9});
+    const c2 = new OneHotCategorical(c.getConfig() as unknown as ConstructorParameters<typeof OneHotCategorical>[0]);
+    expect([c2.eventSize, c2.seed]).toEqual([5, 9]);
   });
 
   it('DistributionLambda saves a registered fn by name and refuses an unregistered closure', () => {
