@@ -1,0 +1,265 @@
+// Property-based fuzzing (fast-check, fixed seed) of every distribution: valid parameters give the
+// shapes of DISTRIBUTIONS.md §1 (sample: sampleShape + batch + event; logProb: sampleShape + batch)
+// with finite values and KL(d ‖ d) = 0; invalid parameters give a typed error naming the argument.
+import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
+import {afterAll, describe, expect, it} from 'vitest';
+
+import * as tfp from '../../src/index.js';
+import {NotImplementedError, ValueError} from '../../src/util/errors.js';
+import {testSeed} from '../helpers/oracles.js';
+
+const SEED = testSeed(20261123);
+const D = tfp.distributions;
+const COUNTS: Record<string, number> = {};
+const count = (key: string): void => {
+  COUNTS[key] = (COUNTS[key] ?? 0) + 1;
+};
+afterAll(() => {
+  console.log(`fuzz_distributions cases: ${JSON.stringify(COUNTS)}`);
+});
+
+// A count, not tf.all: tfjs's `all` of an empty tensor is false.
+const finite = (t: tf.Tensor): boolean =>
+  tf.tidy(() => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(t)), 'int32')).dataSync()[0] === 0);
+const dim = fc.integer({min: 1, max: 3});
+const shapeArb = (min: number, max: number): fc.Arbitrary<number[]> => fc.array(dim, {minLength: min, maxLength: max});
+/** Two shapes that broadcast to `full`: each drops some leading axes and sets some axes to 1. */
+const broadcastPair = (min: number, max: number) => fc.tuple(shapeArb(min, max), fc.nat(3), fc.nat(3), fc.nat(255), fc.nat(255))
+    .map(([full, dropA, dropB, onesA, onesB]) => {
+      const mk = (drop: number, ones: number): number[] =>
+        full.slice(Math.min(drop, full.length)).map((d, i) => ((ones >> i) & 1 ? 1 : d));
+      return {full, a: mk(dropA, onesA), b: mk(dropB, onesB)};
+    });
+const values = (shape: number[], seed: number, positive = false): tf.Tensor =>
+  tf.tidy(() => {
+    const t = tf.randomNormal(shape, 0, 1, 'float32', seed);
+    return positive ? tf.add(tf.softplus(t), 0.1) : t;
+  });
+
+/** Checks the shape contract of `d` and finiteness of sample, logProb and KL(d ‖ d) = 0. */
+function checkContract(d: tfp.distributions.Distribution, batch: number[], event: number[],
+    sampleShape: number[], seed: number, selfKL = true): void {
+  tf.tidy(() => {
+    expect(d.batchShape).toEqual(batch);
+    expect(d.eventShape).toEqual(event);
+    const x = d.sample(sampleShape, seed);
+    expect(x.shape).toEqual([...sampleShape, ...batch, ...event]);
+    expect(finite(x)).toBe(true);
+    const lp = d.logProb(x);
+    expect(lp.shape).toEqual([...sampleShape, ...batch]);
+    expect(finite(lp)).toBe(true);
+    if (selfKL) {
+      const kl = D.klDivergence(d, d);
+      expect(kl.shape).toEqual(batch);
+      expect(Math.max(...Array.from(kl.dataSync()).map(Math.abs), 0)).toBeLessThan(1e-5);
+    }
+  });
+}
+
+const sampleShapeArb = fc.array(fc.integer({min: 0, max: 3}), {maxLength: 2});
+const seedArb = fc.integer({min: 1, max: 1e6});
+
+describe('fuzz: valid distribution parameters satisfy the shape contract', () => {
+  const opts = (n: number) => ({seed: SEED, numRuns: n});
+
+  it('Normal (numRuns 100): broadcast batch shape, finite sample/logProb, KL(d‖d) = 0', () => {
+    fc.assert(fc.property(broadcastPair(0, 3), sampleShapeArb, seedArb, (p, s, seed) => {
+      count('valid Normal');
+      const loc = values(p.a, seed);
+      const scale = values(p.b, seed + 1, true);
+      const d = new D.Normal({loc, scale});
+      // numpy broadcasting of the two shapes, by tfjs's own add.
+      const batch = tf.tidy(() => tf.add(tf.zeros(p.a), tf.zeros(p.b)).shape);
+      checkContract(d, batch, [], s, seed);
+      tf.dispose([loc, scale]);
+    }), opts(100));
+  });
+
+  it('MultivariateNormalDiag (numRuns 60)', () => {
+    fc.assert(fc.property(shapeArb(1, 3), sampleShapeArb, seedArb, (shape, s, seed) => {
+      count('valid MultivariateNormalDiag');
+      const [loc, scaleDiag] = [values(shape, seed), values(shape, seed + 1, true)];
+      checkContract(new D.MultivariateNormalDiag({loc, scaleDiag}), shape.slice(0, -1), shape.slice(-1), s, seed);
+      tf.dispose([loc, scaleDiag]);
+    }), opts(60));
+  });
+
+  it('Bernoulli logits / probs (numRuns 60): samples in {0, 1}', () => {
+    fc.assert(fc.property(shapeArb(0, 3), fc.boolean(), sampleShapeArb, seedArb, (shape, useProbs, s, seed) => {
+      count('valid Bernoulli');
+      const logits = values(shape, seed);
+      const probs = tf.tidy(() => tf.sigmoid(logits));
+      const d = useProbs ? new D.Bernoulli({probs}) : new D.Bernoulli({logits});
+      checkContract(d, shape, [], s, seed);
+      tf.tidy(() => {
+        expect(Array.from(d.sample(s, seed).dataSync()).every((v) => v === 0 || v === 1)).toBe(true);
+      });
+      tf.dispose([logits, probs]);
+    }), opts(60));
+  });
+
+  it('Categorical and OneHotCategorical (numRuns 60), including one class', () => {
+    fc.assert(fc.property(shapeArb(1, 3), fc.boolean(), sampleShapeArb, seedArb, (shape, oneHot, s, seed) => {
+      count(oneHot ? 'valid OneHotCategorical' : 'valid Categorical');
+      const logits = values(shape, seed);
+      const k = shape[shape.length - 1]!;
+      if (oneHot) {
+        const d = new D.OneHotCategorical({logits});
+        checkContract(d, shape.slice(0, -1), [k], s, seed);
+        tf.tidy(() => {
+        expect(Array.from(tf.sum(d.sample(s, seed), -1).dataSync()).every((v) => v === 1)).toBe(true);
+      });
+      } else {
+        const d = new D.Categorical({logits});
+        checkContract(d, shape.slice(0, -1), [], s, seed);
+        tf.tidy(() => {
+        expect(Array.from(d.sample(s, seed).dataSync()).every((v) => v >= 0 && v < k)).toBe(true);
+      });
+      }
+      logits.dispose();
+    }), opts(60));
+  });
+
+  it('Deterministic (numRuns 40): samples equal loc', () => {
+    fc.assert(fc.property(shapeArb(0, 3), sampleShapeArb, seedArb, (shape, s, seed) => {
+      count('valid Deterministic');
+      const loc = values(shape, seed);
+      const d = new D.Deterministic({loc});
+      checkContract(d, shape, [], s, seed, false);
+      tf.tidy(() => {
+        expect(tf.sum(tf.abs(tf.sub(d.sample(s), loc))).dataSync()[0]).toBe(0);
+      });
+      loc.dispose();
+    }), opts(40));
+  });
+
+  it('Independent(Normal, k) (numRuns 60): batch[:-k] / batch[-k:]', () => {
+    fc.assert(fc.property(shapeArb(0, 3), fc.nat(3), sampleShapeArb, seedArb, (shape, kRaw, s, seed) => {
+      count('valid Independent');
+      const k = kRaw % (shape.length + 1);
+      const [loc, scale] = [values(shape, seed), values(shape, seed + 1, true)];
+      const d = new D.Independent({distribution: new D.Normal({loc, scale}), reinterpretedBatchNdims: k});
+      checkContract(d, shape.slice(0, shape.length - k), shape.slice(shape.length - k), s, seed);
+      tf.dispose([loc, scale]);
+    }), opts(60));
+  });
+
+  it('Sample(Normal, n) (numRuns 40): event n + base event', () => {
+    fc.assert(fc.property(shapeArb(0, 2), fc.array(fc.integer({min: 1, max: 3}), {maxLength: 2}), sampleShapeArb, seedArb,
+        (shape, n, s, seed) => {
+          count('valid Sample');
+          const loc = values(shape, seed);
+          const d = new D.Sample({distribution: new D.Normal({loc, scale: 1}), sampleShape: n});
+          checkContract(d, shape, n, s, seed);
+          loc.dispose();
+        }), opts(40));
+  });
+
+  it('MixtureSameFamily(Categorical, Normal) (numRuns 40)', () => {
+    fc.assert(fc.property(shapeArb(1, 3), sampleShapeArb, seedArb, (shape, s, seed) => {
+      count('valid MixtureSameFamily');
+      const [logits, loc] = [values(shape, seed), values(shape, seed + 1)];
+      const d = new D.MixtureSameFamily({mixtureDistribution: new D.Categorical({logits}),
+        componentsDistribution: new D.Normal({loc, scale: 1})});
+      checkContract(d, shape.slice(0, -1), [], s, seed, false);
+      tf.dispose([logits, loc]);
+    }), opts(40));
+  });
+
+  it('JointDistributionSequential([Normal, Normal]) (numRuns 30)', () => {
+    fc.assert(fc.property(shapeArb(0, 2), shapeArb(0, 2), sampleShapeArb, seedArb, (a, b, s, seed) => {
+      count('valid JointDistributionSequential');
+      const d = new D.JointDistributionSequential({model: [
+        new D.Independent({distribution: new D.Normal({loc: tf.zeros(a), scale: 1}), reinterpretedBatchNdims: a.length}),
+        new D.Independent({distribution: new D.Normal({loc: tf.zeros(b), scale: 2}), reinterpretedBatchNdims: b.length}),
+      ]});
+      tf.tidy(() => {
+        const [x, y] = d.sample(s, seed);
+        expect(x!.shape).toEqual([...s, ...a]);
+        expect(y!.shape).toEqual([...s, ...b]);
+        const lp = d.logProb([x!, y!]);
+        expect(lp.shape).toEqual(s);
+        expect(finite(lp)).toBe(true);
+      });
+    }), opts(30));
+  });
+});
+
+interface Bad {
+  what: string;
+  provoke: () => unknown;
+  message: RegExp;
+}
+
+const N01 = (): tfp.distributions.Normal => new D.Normal({loc: [0, 1], scale: 1});
+const BAD: Bad[] = [
+  ...[0, -1, NaN, [1, 0], [[1, -2]]].map((scale): Bad => ({what: `Normal scale=${JSON.stringify(scale)}`,
+    provoke: () => new D.Normal({loc: 0, scale: scale as number}), message: /Normal: scale must be positive/})),
+  ...['a', undefined, [[1], [1, 2]], {}, [true]].map((loc): Bad => ({what: `Normal loc=${JSON.stringify(loc)}`,
+    provoke: () => new D.Normal({loc: loc as number, scale: 1}), message: /Normal: loc must be a tensor, a number, a rectangular array/})),
+  {what: 'Normal loc [2] scale [3]', provoke: () => new D.Normal({loc: [1, 2], scale: [1, 2, 3]}),
+    message: /Normal: loc and scale must have broadcastable shapes; got \[2\] and \[3\]/},
+  {what: 'Normal validateArgs tensor scale -1', provoke: () => tf.tidy(() => {
+    new D.Normal({loc: 0, scale: tf.scalar(-1), validateArgs: true});
+  }),
+    message: /Normal: scale must be positive everywhere; got -1/},
+  ...[[-1], [1.5], [NaN], 'x'].map((s): Bad => ({what: `Normal.sample(${JSON.stringify(s)})`,
+    provoke: () => N01().sample(s as number[]), message: /Normal: sampleShape must be a list of non-negative integers; got/})),
+  {what: 'Bernoulli.sample([-2])', provoke: () => new D.Bernoulli({logits: 0}).sample([-2]), message: /Bernoulli: sampleShape must be a list/},
+  {what: 'Categorical.sample([0.5])', provoke: () => new D.Categorical({logits: [0, 1]}).sample([0.5]), message: /Categorical: sampleShape must be a list/},
+  {what: 'Deterministic.sample([-1])', provoke: () => new D.Deterministic({loc: 0}).sample([-1]), message: /Deterministic: sampleShape must be a list/},
+  {what: 'MultivariateNormalDiag scalar', provoke: () => new D.MultivariateNormalDiag({loc: 0}), message: /MultivariateNormalDiag: loc and scaleDiag must have rank ≥ 1/},
+  {what: 'MultivariateNormalDiag [2] vs [3]', provoke: () => new D.MultivariateNormalDiag({loc: [1, 2], scaleDiag: [1, 2, 3]}),
+    message: /MultivariateNormalDiag: loc and scaleDiag must have broadcastable shapes; got \[2\] and \[3\]/},
+  {what: 'MultivariateNormalDiag scaleDiag 0', provoke: () => new D.MultivariateNormalDiag({loc: [1], scaleDiag: [0]}), message: /MultivariateNormalDiag: scaleDiag must be positive/},
+  {what: 'MultivariateNormalDiag loc "x"', provoke: () => new D.MultivariateNormalDiag({loc: 'x' as unknown as number[]}), message: /MultivariateNormalDiag: loc must be/},
+  ...[2, -0.1, NaN, [0.5, 1.5]].map((probs): Bad => ({what: `Bernoulli probs=${JSON.stringify(probs)}`,
+    provoke: () => new D.Bernoulli({probs: probs as number}), message: /Bernoulli: probs must be in \[0, 1\]/})),
+  {what: 'Bernoulli logits and probs', provoke: () => new D.Bernoulli({logits: 0, probs: 0.5}), message: /Bernoulli: exactly one of logits and probs must be given/},
+  {what: 'Bernoulli neither', provoke: () => new D.Bernoulli({}), message: /Bernoulli: exactly one of logits and probs must be given/},
+  {what: 'Bernoulli logits "x"', provoke: () => new D.Bernoulli({logits: 'x' as unknown as number}), message: /Bernoulli: logits must be a tensor/},
+  {what: 'Categorical scalar logits', provoke: () => new D.Categorical({logits: 0}), message: /Categorical: logits must have rank ≥ 1/},
+  {what: 'Categorical zero classes', provoke: () => new D.Categorical({logits: [[]] as number[][]}), message: /Categorical: logits must have at least one class/},
+  {what: 'Categorical probs not summing to 1', provoke: () => new D.Categorical({probs: [0.2, 0.2], validateArgs: true}), message: /Categorical: probs must sum to 1/},
+  {what: 'OneHotCategorical zero classes', provoke: () => new D.OneHotCategorical({probs: [] as number[]}), message: /OneHotCategorical: probs must have at least one class/},
+  ...[-1, NaN, Infinity, '1'].map((atol): Bad => ({what: `Deterministic atol=${String(atol)}`,
+    provoke: () => new D.Deterministic({loc: 0, atol: atol as number}), message: /Deterministic: atol must be a non-negative finite number/})),
+  {what: 'Deterministic loc undefined', provoke: () => new D.Deterministic({} as tfp.distributions.DeterministicArgs), message: /Deterministic: loc must be/},
+  ...[-1, 1.5, 3, '1'].map((k): Bad => ({what: `Independent k=${String(k)}`,
+    provoke: () => new D.Independent({distribution: N01(), reinterpretedBatchNdims: k as number}),
+    message: /Independent: reinterpretedBatchNdims must be (a non-negative integer|at most the batch rank 1)/})),
+  {what: 'Independent of a non-distribution', provoke: () => new D.Independent({distribution: {} as tfp.distributions.Distribution, reinterpretedBatchNdims: 0}),
+    message: /Independent: distribution must be a Distribution/},
+  ...[-2, [1.5], ['a']].map((sampleShape): Bad => ({what: `Sample sampleShape=${JSON.stringify(sampleShape)}`,
+    provoke: () => new D.Sample({distribution: N01(), sampleShape: sampleShape as number[]}), message: /Sample: sampleShape must be a non-negative integer/})),
+  {what: 'MixtureSameFamily 2 vs 3 components', provoke: () => new D.MixtureSameFamily({mixtureDistribution: new D.Categorical({logits: [0, 0]}),
+    componentsDistribution: new D.Normal({loc: [0, 0, 0], scale: 1})}), message: /MixtureSameFamily: componentsDistribution.batchShape must end in the number of mixture components 2/},
+  {what: 'MixtureSameFamily mixture not Categorical', provoke: () => new D.MixtureSameFamily({mixtureDistribution: N01() as unknown as tfp.distributions.Categorical,
+    componentsDistribution: N01()}), message: /MixtureSameFamily: mixtureDistribution must be a Categorical/},
+  {what: 'JointDistributionSequential []', provoke: () => new D.JointDistributionSequential({model: []}), message: /JointDistributionSequential: model must be a non-empty array/},
+  {what: 'JointDistributionSequential [fn]', provoke: () => new D.JointDistributionSequential({model: [(() => N01()) as unknown as tfp.distributions.Distribution]}),
+    message: /JointDistributionSequential: model\[0\] must be a Distribution/},
+  {what: 'KL(Normal ‖ Bernoulli)', provoke: () => D.klDivergence(N01(), new D.Bernoulli({probs: 0.5})),
+    message: /No KL\(distribution_a \|\| distribution_b\) registered for distribution_a type Normal and distribution_b type Bernoulli/},
+];
+
+describe('fuzz: invalid distribution parameters raise typed errors naming the argument', () => {
+  it(`${BAD.length} invalid cases under fast-check (numRuns 300)`, () => {
+    fc.assert(fc.property(fc.constantFrom(...BAD), (bad) => {
+      count('invalid distribution');
+      const before = tf.memory().numTensors;
+      let error: unknown;
+      try {
+        bad.provoke();
+      } catch (e) {
+        error = e;
+      }
+      expect(error, `${bad.what} did not throw`).toBeDefined();
+      const typed = error instanceof ValueError || error instanceof TypeError || error instanceof NotImplementedError;
+      expect(typed, `${bad.what} threw ${String(error)}`).toBe(true);
+      expect((error as Error).message, bad.what).toMatch(bad.message);
+      expect(tf.memory().numTensors, bad.what).toBe(before);
+    }), {seed: SEED, numRuns: 300});
+  });
+});
