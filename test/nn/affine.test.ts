@@ -112,6 +112,29 @@ describe('affine variational layers', () => {
     expect(Math.abs(r)).toBeLessThan(5 / Math.sqrt(2000));
   });
 
+  it('Local has finite gradients for every variable at an all-zero input (NaN-safe √)', () => {
+    const layer = new AffineVariationalReparameterizationLocal(2, 2, {seed: 1});
+    const {value, grads} = tf.variableGrads(() => tf.sum(layer.call(tf.zeros([3, 2]))) as tf.Scalar,
+        layer.trainableVariables);
+    value.dispose();
+    for (const v of layer.trainableVariables) {
+      const g = grads[v.name];
+      if (g !== undefined) expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
+    }
+    // The bias scale is reached through the folded √(s² + σb²).
+    expect(grads[(layer.trainableVariables[3] as tf.Variable).name]).toBeDefined();
+    tf.dispose(Object.values(grads));
+  });
+
+  it('dispose() frees the posterior variables and the kept draw', () => {
+    const layer = new AffineVariationalFlipout(3, 2, {seed: 1});
+    layer.call(tf.ones([1, 3])).dispose();
+    const before = tf.memory().numTensors;
+    layer.dispose();
+    expect(before - tf.memory().numTensors).toBe(4 + 2);
+    expect(layer.variables.every((v) => v.isDisposed)).toBe(true);
+  });
+
   it('posteriorValueFn = posteriorMean makes Reparameterization deterministic: x@μ + μb (ORACLES §3)', () => {
     const layer = new AffineVariationalReparameterization(2, 2, {posteriorValueFn: posteriorMean});
     setPosterior(layer, KERNEL);

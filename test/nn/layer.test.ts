@@ -12,6 +12,7 @@ import {Normal} from '../../src/distributions/normal.js';
 import {
   AffineVariationalFlipout, AffineVariationalReparameterization, Layer, sanitizeName, Sequential,
 } from '../../src/nn/index.js';
+import {assignFromArtifacts, variablesToArtifacts} from '../../src/nn/layer.js';
 import {makeKernelBias} from '../../src/nn/util.js';
 import {InvalidArgumentError, ValueError} from '../../src/util/errors.js';
 import {expectClose} from '../helpers/oracles.js';
@@ -121,6 +122,22 @@ describe('Sequential', () => {
     const plain = new Sequential([new AffineVariationalFlipout(3, 4)]);
     plain.call(tf.ones([2, 3]));
     expect(plain.extraLoss).toBeNull();
+  });
+});
+
+describe('variablesToArtifacts / assignFromArtifacts (the in-memory format)', () => {
+  it('round-trips names, shapes, dtypes and values; a count mismatch names the file', () => {
+    const a = new AffineVariationalFlipout(2, 3);
+    const b = new AffineVariationalFlipout(2, 3);
+    const artifacts = variablesToArtifacts(a.variables);
+    expect(artifacts.manifest.names).toEqual(
+        ['posterior_kernel_loc', 'posterior_kernel_scale', 'posterior_bias_loc', 'posterior_bias_scale']);
+    expect(artifacts.manifest.shapes).toEqual([[2, 3], [2, 3], [3], [3]]);
+    expect(artifacts.data.byteLength).toBe(4 * (6 + 6 + 3 + 3));
+    assignFromArtifacts(b.variables, artifacts, 'mem');
+    b.variables.forEach((v, i) => expect(v.dataSync()).toEqual(a.variables[i]?.dataSync()));
+    expect(() => assignFromArtifacts(b.variables.slice(1), artifacts, 'mem')).toThrowError(
+        'File "mem" has incorrect number of variables (saw: 4, expected: 3).');
   });
 });
 
