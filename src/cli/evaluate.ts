@@ -9,7 +9,7 @@ import {fmt} from '../util/format.js';
 import {getNumber, getString} from './args.js';
 import type {ParsedArgs} from './args.js';
 import type {Digits} from './data.js';
-import {evaluateModel, formatEvaluation} from './evaluation.js';
+import {evaluateBaseline, evaluateModel, formatEvaluation} from './evaluation.js';
 import type {Evaluation, EvaluationDetails} from './evaluation.js';
 import {ensureWritableDir, writeFileAtomic} from './fsutil.js';
 import {loadModel} from './model_io.js';
@@ -24,15 +24,16 @@ export interface CommandIo {
   err: TextSink;
 }
 
-/** Loads `--model-dir` (default ./bnn-mnist) after activating the backend. */
+/** Loads `--model-dir` (default ./bnn-mnist, or the `option` given) after activating the backend. */
 export async function loadModelDir(owner: string, p: ParsedArgs,
-    setBackend: (owner: string) => Promise<string>): Promise<{model: tf.LayersModel, dir: string, backend: string}> {
-  const dir = path.resolve(getString(p, 'model-dir', 'bnn-mnist'));
+    setBackend: (owner: string) => Promise<string>, option = 'model-dir'):
+    Promise<{model: tf.LayersModel, dir: string, backend: string}> {
+  const dir = path.resolve(getString(p, option, 'bnn-mnist'));
   const backend = await setBackend(owner);
-  const model = await loadModel(owner, '--model-dir', dir);
+  const model = await loadModel(owner, `--${option}`, dir);
   const shape = model.inputs[0]?.shape;
   if (model.inputs.length !== 1 || JSON.stringify(shape) !== JSON.stringify([null, 28, 28, 1])) {
-    throw new ValueError(`${owner}: --model-dir must hold a digit classifier with input [null,28,28,1]; ` +
+    throw new ValueError(`${owner}: --${option} must hold a digit classifier with input [null,28,28,1]; ` +
         `got input ${fmt(shape)}.`);
   }
   return {model, dir, backend};
@@ -43,14 +44,22 @@ export function heldOutFor(fakeData: boolean): Digits {
   return loadSplit(fakeData).heldOut;
 }
 
-/** Evaluates a loaded model with a progress bar. */
-export function evaluateWithProgress(model: tf.LayersModel, data: Digits, samples: number,
-    batchSize: number, err: TextSink): {evaluation: Evaluation, details: EvaluationDetails} {
+/** Evaluates a loaded model with a progress bar, and the `--baseline-dir` model if given. */
+export async function evaluateWithProgress(model: tf.LayersModel, data: Digits, samples: number,
+    batchSize: number, err: TextSink, p: ParsedArgs, setBackend: (owner: string) => Promise<string>):
+    Promise<{evaluation: Evaluation, details: EvaluationDetails}> {
+  const baseline = getString(p, 'baseline-dir') === undefined ? null :
+    await loadModelDir('evaluate', p, setBackend, 'baseline-dir');
   const bar = new ProgressBar(err, 'MC predictive', 2 * samples + 2);
-  return evaluateModel(model, data, {samples, batchSize, onProgress: (d, total) => {
+  const result = evaluateModel(model, data, {samples, batchSize, onProgress: (d, total) => {
     if (total !== 2 * samples + 2) return;  // deterministic models use one draw
     bar.update(d);
   }});
+  if (baseline) {
+    result.evaluation.deterministic = {...evaluateBaseline(baseline.model, data, batchSize), modelDir: baseline.dir};
+    baseline.model.dispose();
+  }
+  return result;
 }
 
 /** Runs `evaluate`. */
@@ -65,7 +74,8 @@ export async function runEvaluate(p: ParsedArgs, io: CommandIo,
   const jsonPath = path.resolve(getString(p, 'json', path.join(dir, 'evaluation.json')));
   ensureWritableDir('evaluate', '--json', path.dirname(jsonPath));
   const fakeData = p.options.get('fake-data') === true;
-  const {evaluation} = evaluateWithProgress(model, heldOutFor(fakeData), samples, batchSize, io.err);
+  const {evaluation} = await evaluateWithProgress(model, heldOutFor(fakeData), samples, batchSize, io.err,
+    p, setBackend);
   io.out.write(`${formatEvaluation(evaluation)}\n`);
   writeFileAtomic(jsonPath, JSON.stringify({modelDir: dir, backend, ...evaluation}, null, 1));
   io.out.write(`Wrote ${jsonPath}\n`);

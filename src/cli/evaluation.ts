@@ -40,6 +40,8 @@ export interface Evaluation {
     oodAurocMutualInformation: number;
   };
   baseline: PredictorMetrics;
+  /** A separately trained model (`--baseline-dir`, e.g. lenet5-deterministic), one pass. */
+  deterministic?: PredictorMetrics & {modelDir: string};
   seconds: number;
 }
 
@@ -133,13 +135,35 @@ export function evaluateModel(model: tf.LayersModel, data: Digits,
   return {evaluation, details};
 }
 
+/** Single-pass (posterior-mean) metrics of another model, e.g. a trained deterministic twin. */
+export function evaluateBaseline(model: tf.LayersModel, data: Digits, batchSize: number): PredictorMetrics {
+  const x = imagesTensor(data);
+  const xOut = rotate90(x);
+  const pIn = predictMean(model, x, {batchSize});
+  const pOut = predictMean(model, xOut, {batchSize});
+  const entropyOf = (p: tf.Tensor2D): Float32Array => tf.tidy(() =>
+    tf.neg(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-30))), -1)).dataSync() as Float32Array);
+  const m = metricsOf(pIn, data.labels, entropyOf(pIn), entropyOf(pOut));
+  tf.dispose([x, xOut, pIn, pOut]);
+  return m;
+}
+
 /** A plain-text table of an evaluation. */
 export function formatEvaluation(e: Evaluation): string {
-  const row = (name: string, b: number, d: number, digits = 4): string =>
-    `  ${name.padEnd(36)}${b.toFixed(digits).padStart(12)}${d.toFixed(digits).padStart(16)}`;
+  const det = e.deterministic;
+  const key: Record<string, keyof PredictorMetrics> = {'accuracy': 'accuracy',
+    'held-out log-likelihood (nats)': 'logLikelihood', 'legacy TFP "held-out nats" (all C)': 'legacyHeldOutNatsAllEntries',
+    'Brier score': 'brier', 'ECE (15 bins)': 'ece', 'mean predictive entropy (nats)': 'meanEntropy',
+    'OOD AUROC, entropy (rotated 90°)': 'oodAurocEntropy'};
+  const row = (name: string, b: number, d: number, digits = 4): string => {
+    const k = key[name];
+    const extra = det && k ? (det[k] as number).toFixed(digits).padStart(16) : '';
+    return `  ${name.padEnd(36)}${b.toFixed(digits).padStart(12)}${d.toFixed(digits).padStart(16)}${extra}`;
+  };
   const lines = [
     `Held-out digits: ${e.n}; Monte Carlo draws: ${e.samples}; ${e.seconds.toFixed(1)} s`,
-    `  ${'metric'.padEnd(36)}${'MC predictive'.padStart(12)}${'posterior mean'.padStart(16)}`,
+    `  ${'metric'.padEnd(36)}${'MC predictive'.padStart(12)}${'posterior mean'.padStart(16)}` +
+      `${det ? 'deterministic'.padStart(16) : ''}`,
     row('accuracy', e.bayesian.accuracy, e.baseline.accuracy),
     row('held-out log-likelihood (nats)', e.bayesian.logLikelihood, e.baseline.logLikelihood),
     row('legacy TFP "held-out nats" (all C)', e.bayesian.legacyHeldOutNatsAllEntries,

@@ -48,6 +48,7 @@ const SPECS: Record<string, Record<string, OptionSpec>> = {
     'samples': {kind: 'positiveInt', help: 'Monte Carlo draws (default 50)'},
     'batch-size': {kind: 'positiveInt', help: 'examples per forward pass (default 1000; each pass draws new weights once per batch)'},
     'json': {kind: 'string', help: 'also write the metrics to this JSON file (default <model-dir>/evaluation.json)'},
+    'baseline-dir': {kind: 'string', help: 'a separately trained model (e.g. lenet5-deterministic) to compare with'},
     ...COMMON,
   },
   predict: {
@@ -62,6 +63,7 @@ const SPECS: Record<string, Record<string, OptionSpec>> = {
     'model-dir': {kind: 'string', help: 'directory written by train (default ./bnn-mnist)'},
     'samples': {kind: 'positiveInt', help: 'Monte Carlo draws (default 50)'},
     'out': {kind: 'string', help: 'output directory for report.html and figures (default <model-dir>/report)'},
+    'baseline-dir': {kind: 'string', help: 'a separately trained model (e.g. lenet5-deterministic) to compare with'},
     ...COMMON,
   },
 };

@@ -109,7 +109,8 @@ function evaluationFigures(e: Evaluation, d: EvaluationDetails, images: Float32A
     {name: 'reliability', title: 'Reliability diagram (15 bins)', svg: reliabilityDiagram(
         `Reliability: ECE ${e.bayesian.ece.toFixed(4)} (MC) vs ${e.baseline.ece.toFixed(4)} (posterior mean)`,
         [{name: `MC predictive, S=${e.samples}`, bins: e.bayesian.reliability},
-          {name: 'posterior mean (deterministic)', bins: e.baseline.reliability}])},
+          {name: 'posterior mean', bins: e.baseline.reliability},
+          ...(e.deterministic ? [{name: 'deterministic net', bins: e.deterministic.reliability}] : [])])},
     {name: 'entropy_ood', title: 'Predictive entropy: upright vs rotated 90°', svg: histogram(
         `Predictive entropy; AUROC ${e.bayesian.oodAurocEntropy.toFixed(3)} (MC), ${e.baseline.oodAurocEntropy.toFixed(3)} (mean)`,
         'predictive entropy (nats)', [
@@ -124,9 +125,18 @@ function evaluationFigures(e: Evaluation, d: EvaluationDetails, images: Float32A
 }
 
 function metricsTable(e: Evaluation): string {
-  const row = (name: string, a: number, b: number | null): string =>
-    `<tr><td>${esc(name)}</td><td>${a.toFixed(4)}</td><td>${b === null ? '' : b.toFixed(4)}</td></tr>`;
-  return `<table><tr><th>metric</th><th>MC predictive (S=${e.samples})</th><th>posterior mean</th></tr>` +
+  const d = e.deterministic;
+  const detOf: Record<string, number | undefined> = d ? {accuracy: d.accuracy, ll: d.logLikelihood,
+    legacy: d.legacyHeldOutNatsAllEntries, brier: d.brier, ece: d.ece, auroc: d.oodAurocEntropy, ent: d.meanEntropy} : {};
+  const tags = ['accuracy', 'll', 'legacy', 'brier', 'ece', 'auroc', '', 'ent', '', ''];
+  let r = 0;
+  const row = (name: string, a: number, b: number | null): string => {
+    const v = detOf[tags[r++] ?? ''];
+    return `<tr><td>${esc(name)}</td><td>${a.toFixed(4)}</td><td>${b === null ? '' : b.toFixed(4)}</td>` +
+      `${d ? `<td>${v === undefined ? '' : v.toFixed(4)}</td>` : ''}</tr>`;
+  };
+  return `<table><tr><th>metric</th><th>MC predictive (S=${e.samples})</th><th>posterior mean</th>` +
+    `${d ? '<th>deterministic net</th>' : ''}</tr>` +
     row('accuracy', e.bayesian.accuracy, e.baseline.accuracy) +
     row('held-out log-likelihood (nats, label only)', e.bayesian.logLikelihood, e.baseline.logLikelihood) +
     row('TFP legacy "held-out nats" (mean log over all 10 classes)', e.bayesian.legacyHeldOutNatsAllEntries, e.baseline.legacyHeldOutNatsAllEntries) +
@@ -170,7 +180,7 @@ export async function runReport(p: ParsedArgs, io: CommandIo,
   const history = readHistory(dir);
   const fake = p.options.get('fake-data') === true;
   const data = heldOutFor(fake);
-  const {evaluation, details} = evaluateWithProgress(model, data, samples, 1000, io.err);
+  const {evaluation, details} = await evaluateWithProgress(model, data, samples, 1000, io.err, p, setBackend);
   const figures = [...(history ? trainingFigures(history) : []), ...weightFigures(model),
     ...evaluationFigures(evaluation, details, data.images)];
   model.dispose();

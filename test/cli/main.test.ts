@@ -89,6 +89,17 @@ describe('evaluate', () => {
     }
     expect(e.bayesian.reliability).toHaveLength(15);
   });
+
+  it('adds a separately trained deterministic model with --baseline-dir', async () => {
+    const json = path.join(tmp, 'with-baseline.json');
+    const r = await run('evaluate', '--fake-data', '--model-dir', modelDir, '--samples', '2', '--backend', 'cpu',
+      '--baseline-dir', path.join(tmp, 'anneal'), '--json', json);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/deterministic/);
+    const e = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(Number.isFinite(e.deterministic.ece)).toBe(true);
+    expect(e.deterministic.modelDir).toBe(path.join(tmp, 'anneal'));
+  });
 });
 
 describe('predict', () => {
