@@ -115,6 +115,19 @@ describe('negLogLik', () => {
     expect(() => negLogLik(tf.zeros([2, 1]), tf.zeros([2, 1]))).toThrowError(/yPred.*got Tensor\[2,1\] float32/);
   });
 
+  it('model.evaluate with negLogLik gives the closed-form mean NLL', () => {
+    const model = tf.sequential({layers: [
+      tf.layers.dense({inputShape: [1], units: 2, kernelInitializer: 'zeros',
+        biasInitializer: tf.initializers.constant({value: 0.5})}),
+      independentNormal({eventShape: 1}),
+    ]});
+    model.compile({optimizer: 'sgd', loss: negLogLik});
+    const y = [0.1, 0.9, 2];
+    const loss = model.evaluate(tf.tensor2d([[1], [-2], [3]]), tf.tensor2d(y, [3, 1])) as tf.Scalar;
+    const s = softplus(0.5);
+    expectClose(loss, [-y.reduce((a, v) => a + logNormal(v, 0.5, s), 0) / 3]);
+  });
+
   it('heteroscedastic regression trained with model.fit({loss: negLogLik}): predicted std tracks the true noise', async () => {
     // y = 0.5x + σ(x)·ε with σ(x) = softplus(0.8x − 1.5): σ(−1) = 0.0955, σ(1) = 0.4032.
     const seed = testSeed();
