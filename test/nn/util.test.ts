@@ -93,6 +93,20 @@ describe('weight factories', () => {
   });
 });
 
+describe('initializer call protocol (NN.md §5)', () => {
+  it('accepts Keras/tfjs initializers (two-argument apply) and retries f(shape, dtype) on a TypeError', () => {
+    const [k] = makeKernelBias([2, 2], [2], {kernelInitializer: tf.initializers.ones()});
+    expect(Array.from(k.dataSync())).toEqual([1, 1, 1, 1]);
+    const strict = function (this: unknown, shape: number[], dtype?: tf.DataType): tf.Tensor {
+      // A Keras-style initializer refusing the third (batchNdims) argument.
+      if (arguments.length > 2) throw new TypeError('two arguments only');
+      return tf.fill(shape, 2, dtype);
+    };
+    const [, b] = makeKernelBias([2, 2], [3], {biasInitializer: strict});
+    expect(Array.from(b.dataSync())).toEqual([2, 2, 2]);
+  });
+});
+
 describe('unpackKernelAndBias', () => {
   it('map, length 1, length 2, others', () => {
     const k = tf.ones([2, 2]);
@@ -136,5 +150,14 @@ describe('small helpers', () => {
     expect(last).toBeLessThan(1e-6);
     expectClose(v, [3], 1e-3);
     expect(unused.dataSync()[0]).toBe(7);
+  });
+
+  it('makeFitOp with a list of optimizers aligned with the variables', () => {
+    const a = tf.variable(tf.scalar(0));
+    const b = tf.variable(tf.scalar(0));
+    const fit = makeFitOp(() => [tf.add(tf.mul(a, -1), tf.mul(b, -1)), null], [tf.train.sgd(0.1), tf.train.sgd(1)], [a, b]);
+    tf.dispose(fit().loss);
+    expectClose(a, [0.1], 1e-6);
+    expectClose(b, [1], 1e-6);
   });
 });
