@@ -137,17 +137,11 @@ export async function setWebGPUBackend(args: SetWebGPUBackendArgs = {}): Promise
   }
   let gpu = existingGpu();
   const source: WebGPUBackendInfo['source'] = gpu === undefined ? 'dawn' : 'browser';
-  let adapterClass: unknown;
+  let dawnGlobals: Record<string, unknown> = {};
   if (gpu === undefined) {
     const dawn = await importDawn();
-    // Only add what is missing: GPUBufferUsage & co. are read by the backend as globals.
-    for (const [key, value] of Object.entries(dawn.globals)) {
-      if (!(key in globalThis)) Object.defineProperty(globalThis, key, {value, configurable: true, writable: true});
-    }
-    adapterClass = dawn.globals['GPUAdapter'];
+    dawnGlobals = dawn.globals;
     gpu = dawn.create(dawnFlags);
-  } else {
-    adapterClass = (globalThis as {GPUAdapter?: unknown}).GPUAdapter;
   }
   const adapter = await gpu.requestAdapter({powerPreference});
   if (adapter === null) {
@@ -157,7 +151,12 @@ export async function setWebGPUBackend(args: SetWebGPUBackendArgs = {}): Promise
             'the browser exposes navigator.gpu but has no usable GPU'}); ` +
         `use the 'cpu', 'wasm' or 'webgl' backend instead.`);
   }
-  flattenFeatureRequests(adapterClass);
+  // Only now touch globals, so that a failure above leaves the process as it was. Only what is
+  // missing is added: GPUBufferUsage & co. are read by the backend as globals.
+  for (const [key, value] of Object.entries(dawnGlobals)) {
+    if (!(key in globalThis)) Object.defineProperty(globalThis, key, {value, configurable: true, writable: true});
+  }
+  flattenFeatureRequests((globalThis as {GPUAdapter?: unknown}).GPUAdapter);
   if (source === 'dawn') installNavigatorGpu(gpu);
   if (tf.findBackendFactory('webgpu') === null) {
     await import('@tensorflow/tfjs-backend-webgpu');

@@ -16,6 +16,7 @@ describe('setWebGPUBackend', () => {
     expect(String(err)).toMatch(/BackendUnavailableError: setWebGPUBackend: no WebGPU adapter found.*Vulkan/);
     expect(tf.getBackend()).toBe(before);
     expect((globalThis as {navigator?: {gpu?: unknown}}).navigator?.gpu).toBeUndefined();
+    expect('GPUBufferUsage' in globalThis).toBe(false);    // Dawn's globals are installed only on success
   });
 
   it('refuses an unknown powerPreference by name', async () => {
