@@ -50,7 +50,10 @@ describe.skipIf(!haveChromium && !inCI)('browser demo (Vite build + Chromium)', 
   beforeAll(async () => {
     outDir = mkdtempSync(join(tmpdir(), 'tfp-demo-'));
     mkdirSync(shots, {recursive: true});
-    await build({configFile, logLevel: 'warn', build: {outDir, emptyOutDir: true}});
+    // publicDir off and no CLI model: page 2 must train in-page here even if a developer keeps a
+    // model in examples/browser/public/model/.
+    await build({configFile, logLevel: 'warn', publicDir: false, define: {__CLI_MODEL__: JSON.stringify('')},
+      build: {outDir, emptyOutDir: true}});
     server = await preview({configFile, logLevel: 'warn', build: {outDir},
       preview: {host: '127.0.0.1', port: 0, strictPort: false, open: false}});
     const address = server.httpServer.address() as AddressInfo;
