@@ -109,6 +109,10 @@ export abstract class DistributionLayer extends tfl.layers.Layer {
           this.convertToTensorFn === 'mean' ? d.mean() : d.mode();
       if (this.lastInput !== null && !this.lastInput.isDisposed) this.lastInput.dispose();
       this.lastInput = tf.keep(tf.clone(x));
+      // An input that is itself a distribution layer's output (AutoregressiveTransform) stays
+      // resolvable through the kept copy.
+      const inputOrigin = origins.get(x);
+      if (inputOrigin !== undefined) origins.set(this.lastInput, inputOrigin);
       return out;
     });
     origins.set(y, {layer: this, input: this.lastInput as tf.Tensor});

@@ -105,3 +105,5 @@ export {DistributionLambda, distributionLambda, DistributionLayer, distributionO
 export type {ConvertToTensor, DistributionLambdaArgs, DistributionLayerArgs,
   IndependentDistributionLayerArgs, MakeDistributionFromTensor, OneHotCategoricalLayerArgs} from './distribution_layer.js';
 export * as functional from './functional.js';
+export {AutoregressiveTransform, autoregressiveTransform, AutoregressiveTransformed} from './autoregressive_transform.js';
+export type {AutoregressiveTransformArgs} from './autoregressive_transform.js';
