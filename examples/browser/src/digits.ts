@@ -240,7 +240,7 @@ async function main(): Promise<void> {
       return p;
     },
   };
-  window.__demo = state as unknown as DemoStateBase & Record<string, unknown>;
+  window.__demo = state;
   if (clf.maxSteps === 0) state.miThreshold = await clf.mutualInformationQuantile(MI_QUANTILE);
   clearPad();
   drawBars(null);

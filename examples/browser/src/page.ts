@@ -16,7 +16,8 @@ export interface DemoStateBase {
 
 declare global {
   interface Window {
-    __demo?: DemoStateBase & Record<string, unknown>;
+    /** The page's state (a RegressionState or DigitsState), for tests and curious users. */
+    __demo?: DemoStateBase;
   }
 }
 

@@ -177,7 +177,7 @@ async function main(): Promise<void> {
       return {x: r.left + px * r.width / bnnCanvas.width, y: r.top + py * r.height / bnnCanvas.height};
     },
   };
-  window.__demo = state as unknown as DemoStateBase & Record<string, unknown>;
+  window.__demo = state;
   bnnCanvas.addEventListener('click', onClick(bnnCanvas));
   detCanvas.addEventListener('click', onClick(detCanvas));
   byId('sample', HTMLButtonElement).addEventListener('click', () => {
