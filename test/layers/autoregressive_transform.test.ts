@@ -86,7 +86,7 @@ describe('AutoregressiveTransform', () => {
     const loss = history.history['loss'] as number[];
     expect(loss[loss.length - 1]!).toBeLessThan(loss[0]!);
     expect(loss[loss.length - 1]!).toBeLessThan(2.5741 - 0.3);
-    expect(model.getLayer(undefined, 1).trainableWeights.length).toBe(4);
+    expect(model.layers[1]!.trainableWeights.length).toBe(4);   // the MADE's kernels and biases
   });
 
   it('model.save / tf.loadLayersModel restores the MADE and the density', async () => {
