@@ -98,7 +98,12 @@ function evaluate(arg: string, callable: DistributionCallable, x: tf.Tensor): Di
  * Porting note: the posterior and prior are public (`posterior`, `prior`); `kl()` returns the
  * penalty of the latest call for custom loops; `getConfig` saves the make fns by registered name,
  * so a layer built with `posteriorMeanField` / `priorTrainable` round-trips through `model.save`
- * (TFP has no `get_config` here). Unregistered make fns throw at save time.
+ * (TFP has no `get_config` here). Unregistered make fns throw at save time. TFP builds the posterior
+ * and prior inside name scopes `posterior` / `prior`; tfjs has no public name scope, so
+ * `posteriorMeanField` and `priorTrainable` name their VariableLayers `posterior` and `prior`
+ * (weights `<layer>/posterior/constant`, `<layer>/prior/constant`). The make fns are called once at
+ * build, and each callable once more on a zero batch to check its event shape and build its weights.
+ * Set `usePosteriorMean` to predict with the posterior mean instead of a draw.
  */
 export class DenseVariational extends tfl.layers.Layer {
   static className = 'DenseVariational';
