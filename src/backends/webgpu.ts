@@ -6,7 +6,7 @@
 // OffscreenCanvas that Node lacks and throw, so library code paths use `await t.data()`.
 import * as tf from '@tensorflow/tfjs-core';
 
-import {BackendUnavailableError} from '../util/errors.js';
+import {BackendUnavailableError, ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 
 /** Options of {@link setWebGPUBackend}. */
@@ -114,6 +114,7 @@ function installNavigatorGpu(gpu: GpuLike): void {
  *
  * On this backend in Node, `dataSync()` and `arraySync()` throw: read results with `await t.data()`.
  *
+ * @throws ValueError for an unknown `powerPreference`.
  * @throws BackendUnavailableError when the `webgpu` package is missing, when no adapter is found
  *   (no GPU, or no Vulkan driver: Dawn on Linux needs `libvulkan.so.1`), or when tfjs cannot
  *   start the backend. The active backend is then unchanged.
@@ -132,7 +133,7 @@ export async function setWebGPUBackend(args: SetWebGPUBackendArgs = {}): Promise
   const powerPreference = args.powerPreference ?? 'high-performance';
   const dawnFlags = args.dawnFlags ?? [];
   if (powerPreference !== 'high-performance' && powerPreference !== 'low-power') {
-    throw new BackendUnavailableError(
+    throw new ValueError(
         `${OWNER}: powerPreference must be 'high-performance' or 'low-power'; got ${fmt(powerPreference)}.`);
   }
   let gpu = existingGpu();
@@ -156,7 +157,7 @@ export async function setWebGPUBackend(args: SetWebGPUBackendArgs = {}): Promise
   for (const [key, value] of Object.entries(dawnGlobals)) {
     if (!(key in globalThis)) Object.defineProperty(globalThis, key, {value, configurable: true, writable: true});
   }
-  flattenFeatureRequests((globalThis as {GPUAdapter?: unknown}).GPUAdapter);
+  flattenFeatureRequests(dawnGlobals['GPUAdapter'] ?? (globalThis as {GPUAdapter?: unknown}).GPUAdapter);
   if (source === 'dawn') installNavigatorGpu(gpu);
   if (tf.findBackendFactory('webgpu') === null) {
     await import('@tensorflow/tfjs-backend-webgpu');

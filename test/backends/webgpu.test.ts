@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {describe, expect, it} from 'vitest';
 
 import {setWebGPUBackend} from '../../src/backends/webgpu.js';
-import {BackendUnavailableError} from '../../src/util/errors.js';
+import {BackendUnavailableError, ValueError} from '../../src/util/errors.js';
 
 const expectGpu = process.env['TFP_EXPECT_WEBGPU'] === '1';
 
@@ -19,9 +19,10 @@ describe('setWebGPUBackend', () => {
     expect('GPUBufferUsage' in globalThis).toBe(false);    // Dawn's globals are installed only on success
   });
 
-  it('refuses an unknown powerPreference by name', async () => {
-    await expect(setWebGPUBackend({powerPreference: 'fast' as 'low-power'}))
-        .rejects.toThrowError(/powerPreference must be .*got "fast"/);
+  it('refuses an unknown powerPreference by name, as a ValueError', async () => {
+    const err = await setWebGPUBackend({powerPreference: 'fast' as 'low-power'}).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ValueError);
+    expect(String(err)).toMatch(/powerPreference must be .*got "fast"/);
   });
 
   it.runIf(expectGpu)('starts the webgpu backend and computes a matmul read asynchronously', async () => {
