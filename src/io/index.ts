@@ -2,5 +2,6 @@
 import {registerFileSystemRouter} from './file_system.js';
 
 export {fileSystem, registerFileSystemRouter, writeFileAtomic} from './file_system.js';
+export {loadLayersModel} from './load.js';
 
 registerFileSystemRouter();
