@@ -50,8 +50,10 @@ export function buildModel(name: ModelName, args: BuildModelArgs): tf.Sequential
   const seed = (): number | undefined => (args.seed === undefined ? undefined : args.seed + 1000 * (++i));
   const init = (): tf.serialization.Serializable =>
     tf.initializers.glorotUniform({seed: seed()}) as tf.serialization.Serializable;
+  let convs = 0;
+  let denses = 0;
   const conv = (filters: number, activation: Act): tf.layers.Layer => {
-    const common = {filters, kernelSize: 5, padding: 'same', activation};
+    const common = {filters, kernelSize: 5, padding: 'same', activation, name: `conv${++convs}`};
     if (name === 'lenet5-flipout') return layers.conv2dFlipout({...common, seed: seed(), kernelDivergenceFn});
     if (name === 'lenet5-reparameterization') {
       return layers.conv2dReparameterization({...common, seed: seed(), kernelDivergenceFn});
@@ -59,7 +61,7 @@ export function buildModel(name: ModelName, args: BuildModelArgs): tf.Sequential
     return tf.layers.conv2d({...common, padding: 'same', kernelInitializer: init() as never});
   };
   const dense = (units: number, activation: Act): tf.layers.Layer => {
-    const common = {units, activation};
+    const common = {units, activation, name: `dense${++denses}`};
     switch (name) {
       case 'lenet5-flipout':
       case 'mlp-flipout':

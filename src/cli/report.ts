@@ -59,6 +59,13 @@ function trainingFigures(h: History): Figure[] {
     {name: 'training_accuracy', title: 'Training curves: accuracy', svg: acc}];
 }
 
+/** Upper end of the stddev axis: TFP's 1, or less when every σ is far below it. */
+function stdRange(series: HistSeries[]): number {
+  let max = 0;
+  for (const s of series) for (let i = 0; i < s.values.length; i++) max = Math.max(max, s.values[i]!);
+  return Math.min(1, Math.max(0.01, Number((max * 1.1).toPrecision(2))));
+}
+
 function weightFigures(model: tf.LayersModel): Figure[] {
   const vl = variationalLayers(model);
   if (vl.length === 0) {
@@ -83,7 +90,7 @@ function weightFigures(model: tf.LayersModel): Figure[] {
     {name: 'weight_means', title: 'Posterior weight means per layer',
       svg: histogram('Posterior kernel means', 'mean', means, [-1.5, 1.5], 60)},
     {name: 'weight_stddevs', title: 'Posterior weight standard deviations per layer',
-      svg: histogram('Posterior kernel stddevs', 'stddev', stds, [0, 1], 60)},
+      svg: histogram('Posterior kernel stddevs', 'stddev', stds, [0, stdRange(stds)], 60)},
   ];
 }
 

@@ -20,7 +20,8 @@ interface Frame {
   bottom: number;
 }
 
-const FRAME: Frame = {width: 520, height: 320, left: 60, right: 20, top: 36, bottom: 48};
+// The right margin holds the legend, so it never covers data.
+const FRAME: Frame = {width: 700, height: 320, left: 60, right: 190, top: 36, bottom: 48};
 
 function niceTicks(lo: number, hi: number, n = 5): number[] {
   if (!(hi > lo)) return [lo];
@@ -62,9 +63,10 @@ function axes(title: string, xLabel: string, yLabel: string, x: [number, number]
 function legend(names: string[], f: Frame = FRAME, dash: boolean[] = []): string {
   return names.map((n, i) => {
     const y = f.top + 12 + 16 * i;
-    const x = f.width - f.right - 150;
+    const x = f.width - f.right + 12;
     return `<line x1="${x}" x2="${x + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${PALETTE[i % PALETTE.length]}" ` +
-      `stroke-width="3"${dash[i] ? ' stroke-dasharray="4 3"' : ''}/><text x="${x + 24}" y="${y}" font-size="11">${esc(n)}</text>`;
+      `stroke-width="3"${dash[i] ? ' stroke-dasharray="4 3"' : ''}/><text x="${x + 24}" y="${y}" font-size="11">` +
+      `${esc(n.length > 26 ? `${n.slice(0, 25)}…` : n)}</text>`;
   }).join('');
 }
 
@@ -168,7 +170,7 @@ export interface GalleryItem {
 /** A gallery: per row the image, "posterior samples" (translucent bars) and "predictive probs". */
 export function digitGallery(title: string, items: GalleryItem[]): string {
   const rowH = 92;
-  const width = 640;
+  const width = 740;
   const height = 40 + rowH * items.length;
   const parts: string[] = [`<text x="${width / 2}" y="24" font-size="15" font-weight="bold" text-anchor="middle">${esc(title)}</text>`];
   items.forEach((it, r) => {
@@ -196,8 +198,8 @@ export function digitGallery(title: string, items: GalleryItem[]): string {
     };
     panel(110, 'posterior samples', it.draws, Math.max(0.05, Math.min(1, 3 / Math.max(1, it.draws.length))));
     panel(360, 'predictive probs', [it.mean], 0.85);
-    parts.push(`<text x="600" y="${top + 30}" font-size="10" text-anchor="middle">${esc(it.caption.split('|')[0] ?? '')}</text>`,
-        `<text x="600" y="${top + 44}" font-size="10" text-anchor="middle">${esc(it.caption.split('|')[1] ?? '')}</text>`);
+    parts.push(`<text x="604" y="${top + 26}" font-size="11">${esc(it.caption.split('|')[0] ?? '')}</text>`,
+        `<text x="604" y="${top + 42}" font-size="11">${esc(it.caption.split('|')[1] ?? '')}</text>`);
   });
   return wrap(parts.join(''), {width, height, left: 0, right: 0, top: 0, bottom: 0});
 }
