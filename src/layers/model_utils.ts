@@ -5,11 +5,34 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 
 import {VariationalLayer} from './variational_layer.js';
 
-/** Every variational layer inside `target` (recursing into nested models), in layer order. */
-export function variationalLayers(target: tfl.layers.Layer | tfl.LayersModel): VariationalLayer[] {
-  if (target instanceof VariationalLayer) return [target];
+/**
+ * What the model-level helpers need of a Bayesian layer: its divergence for the latest call and a
+ * posterior-mean switch. The nine dense and convolutional variational layers and DenseVariational provide it.
+ */
+export interface BayesianLayer {
+  kl(): tf.Scalar;
+  usePosteriorMean: boolean;
+}
+
+function isBayesianLayer(l: unknown): l is BayesianLayer & tfl.layers.Layer {
+  return typeof (l as BayesianLayer).kl === 'function' &&
+      typeof (l as BayesianLayer).usePosteriorMean === 'boolean';
+}
+
+/**
+ * Every Bayesian layer inside `target` (recursing into nested models), in layer order: the
+ * dense and convolutional variational layers and DenseVariational.
+ */
+export function bayesianLayers(target: tfl.layers.Layer | tfl.LayersModel):
+    Array<BayesianLayer & tfl.layers.Layer> {
+  if (isBayesianLayer(target)) return [target];
   const nested = (target as {layers?: tfl.layers.Layer[]}).layers;
-  return nested === undefined ? [] : nested.flatMap((l) => variationalLayers(l));
+  return nested === undefined ? [] : nested.flatMap((l) => bayesianLayers(l));
+}
+
+/** Every DenseReparameterization … Conv3DFlipout layer inside `target`, in layer order. */
+export function variationalLayers(target: tfl.layers.Layer | tfl.LayersModel): VariationalLayer[] {
+  return bayesianLayers(target).filter((l): l is VariationalLayer => l instanceof VariationalLayer);
 }
 
 /**
@@ -21,7 +44,7 @@ export function variationalLayers(target: tfl.layers.Layer | tfl.LayersModel): V
  * const kl = tfp.layers.totalDivergence(model);   // after a forward pass
  */
 export function totalDivergence(target: tfl.layers.Layer | tfl.LayersModel): tf.Scalar {
-  return tf.tidy(() => variationalLayers(target).reduce(
+  return tf.tidy(() => bayesianLayers(target).reduce(
       (sum: tf.Tensor, layer) => tf.add(sum, layer.kl()), tf.scalar(0)) as tf.Scalar);
 }
 
@@ -34,7 +57,7 @@ export function totalDivergence(target: tfl.layers.Layer | tfl.LayersModel): tf.
  * const yMean = tfp.layers.withPosteriorMean(model, () => model.predict(x) as tf.Tensor);
  */
 export function withPosteriorMean<T>(target: tfl.layers.Layer | tfl.LayersModel, fn: () => T): T {
-  const layers = variationalLayers(target);
+  const layers = bayesianLayers(target);
   const previous = layers.map((l) => l.usePosteriorMean);
   layers.forEach((l) => { l.usePosteriorMean = true; });
   try {
