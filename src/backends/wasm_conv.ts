@@ -155,13 +155,18 @@ function geom3(i: backend_util.Conv3DInfo): Geom3 {
 
 /** x padded in depth; frame `kd` = the od input frames that filter depth kd meets, as 2-D images. */
 function depthFrames(c: Composer, x: TensorInfo, g: Geom3): (kd: number) => TensorInfo {
+  // Viewed as [b, depth, h·w·c], so that padding and slicing run on rank-3 fast paths (tfjs's
+  // rank-5 Slice is a generic JS loop).
+  const hwc = g.h * g.w * g.ci;
+  const x3 = c.reshape(x, [g.b, g.d, hwc]);
   const xp = g.front > 0 || g.back > 0 ?
-      c.run('PadV2', {x}, {paddings: [[0, 0], [g.front, g.back], [0, 0], [0, 0], [0, 0]], constantValue: 0}) : x;
+      c.run('PadV2', {x: x3}, {paddings: [[0, 0], [g.front, g.back], [0, 0]], constantValue: 0}) : x3;
   const depth = g.d + g.front + g.back;
   return (kd) => {
     const start = kd * g.dd;
     const frames = start === 0 && g.sd === 1 && g.od === depth ? xp :
-        c.stridedSlice(xp, [0, start, 0, 0, 0], [g.b, start + (g.od - 1) * g.sd + 1, g.h, g.w, g.ci], [1, g.sd, 1, 1, 1]);
+        g.sd === 1 ? c.run('Slice', {x: xp}, {begin: [0, start, 0], size: [g.b, g.od, hwc]}) :
+        c.stridedSlice(xp, [0, start, 0], [g.b, start + (g.od - 1) * g.sd + 1, hwc], [1, g.sd, 1]);
     return c.reshape(frames, [g.b * g.od, g.h, g.w, g.ci]);
   };
 }

@@ -9,7 +9,7 @@ import {BackendUnavailableError} from '../util/errors.js';
 
 import {BACKEND, originals} from './wasm_compose.js';
 import {conv2DBackpropFilter, conv2DBackpropInput, conv3D, conv3DBackpropFilterV2, conv3DBackpropInputV2} from './wasm_conv.js';
-import {maxPool3DGrad, maxPoolGrad, untransposedMatMul} from './wasm_matmul_pool.js';
+import {maxPool3DGrad, maxPoolGrad, sum, untransposedMatMul} from './wasm_matmul_pool.js';
 
 const REPLACEMENTS: Readonly<Record<string, KernelFunc>> = {
   Conv2DBackpropFilter: conv2DBackpropFilter,
@@ -21,6 +21,7 @@ const REPLACEMENTS: Readonly<Record<string, KernelFunc>> = {
   _FusedMatMul: untransposedMatMul('_FusedMatMul'),
   MaxPoolGrad: maxPoolGrad,
   MaxPool3DGrad: maxPool3DGrad,
+  Sum: sum,
 };
 
 /** The kernels {@link registerWasmTrainingKernels} adds to or replaces on the 'wasm' backend. */
@@ -39,7 +40,8 @@ let registered = false;
  *   strides > 1), `MaxPoolGrad` and `MaxPool3DGrad` (wrong wherever a window is all negative), and
  *   batched `_FusedMatMul` with a bias (bias added to the first batch only).
  * - Moves `Conv2DBackpropInput`, `Conv3D` and transposed `BatchMatMul`/`_FusedMatMul` from scalar
- *   loops onto XNNPACK's Conv2D and matmul (5–10× faster on LeNet-5's gradients).
+ *   loops onto XNNPACK's Conv2D and matmul (5–10× faster on LeNet-5's gradients), and `Sum` over
+ *   leading axes (every bias gradient) onto a matmul with a ones row.
  *
  * Each is checked against tfjs's 'cpu' backend in test/backends/wasm.test.ts.
  * @throws BackendUnavailableError when tfjs-backend-wasm has not registered its kernels yet.

@@ -228,6 +228,23 @@ describe('matMul on wasm equals cpu for every transpose', () => {
   }
 });
 
+describe('sum on wasm equals cpu', () => {
+  const cases: [string, number[], number | number[], boolean][] = [
+    ['bias gradient of a conv3d output', [4, 6, 6, 6, 8], [0, 1, 2, 3], false],
+    ['leading axes, keepDims', [64, 5, 7], [0, 1], true],
+    ['negative axes', [128, 9, 3], [-3, -2], false],
+    ['inner axis (tfjs kernel)', [64, 100], 1, false],
+    ['all axes (tfjs kernel)', [64, 100], [0, 1], false],
+  ];
+  cases.forEach(([title, shape, axis, keepDims], i) => {
+    it(`matches (${title})`, async () => {
+      const inputs = randomInputs([shape], 900 + i);
+      const f = (x: tf.Tensor): tf.Tensor[] => [tf.sum(x, axis, keepDims)];
+      expectClose(await runOn('wasm', inputs, f), await runOn('cpu', inputs, f));
+    });
+  });
+});
+
 describe('a small conv model trains with model.fit on wasm', () => {
   function model(): tf.Sequential {
     const m = tf.sequential();
