@@ -1,0 +1,104 @@
+// Atomic checkpoints: child processes save a model to a directory in a loop and are killed with
+// SIGKILL at random moments; the directory must always load intact, with every weight from one
+// and the same save, no older than the last save the child reported as finished.
+import {spawn} from 'node:child_process';
+import {mkdtempSync, readdirSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+
+import * as tf from '@tensorflow/tfjs';
+import {afterAll, describe, expect, it} from 'vitest';
+
+import * as tfp from '../../src/index.js';
+import {testSeed} from '../helpers/oracles.js';
+
+const CHILDREN = 8;
+const SCRIPT = join(import.meta.dirname, 'helpers', 'save_loop.ts');
+const FIGURES: Array<{killedAfterMs: number; lastStarted: number; lastSaved: number; loaded: number; leftovers: number}> = [];
+afterAll(() => {
+  console.log(`crash-during-save cases: ${JSON.stringify(FIGURES)}`);
+});
+
+/** A small seeded generator (mulberry32) for the kill moments. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Run {
+  dir: string;
+  killedAfterMs: number;
+  lastStarted: number;
+  lastSaved: number;
+}
+
+/** Starts the save loop in `dir`, kills it with SIGKILL `delayMs` after its first finished save. */
+function crashRun(dir: string, delayMs: number): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    // `node --import tsx`: one process, so SIGKILL hits the writer itself (the tsx CLI would fork).
+    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dir], {stdio: ['ignore', 'pipe', 'pipe']});
+    let lastStarted = 0;
+    let lastSaved = 0;
+    let armed = false;
+    let buffer = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-2000);
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        const [what, k] = line.split(' ');
+        if (what === 'start') lastStarted = Number(k);
+        if (what === 'saved') lastSaved = Number(k);
+      }
+      if (!armed && lastSaved > 0) {
+        armed = true;
+        setTimeout(() => child.kill('SIGKILL'), delayMs);
+      }
+    });
+    child.on('error', reject);
+    // 'close', not 'exit': 'exit' may come before the last stdout lines are read.
+    child.on('close', (_code, signal) => {
+      if (signal !== 'SIGKILL') {
+        reject(new Error(`save loop in ${dir} ended without being killed (signal ${String(signal)}): ${stderr}`));
+        return;
+      }
+      resolve({dir, killedAfterMs: delayMs, lastStarted, lastSaved});
+    });
+  });
+}
+
+describe('crash during save (SIGKILL at random moments)', () => {
+  it(`${CHILDREN} killed save loops each leave a model that loads intact`, async () => {
+    const random = rng(testSeed(8));
+    const dirs = Array.from({length: CHILDREN}, () => mkdtempSync(join(tmpdir(), 'tfp-crash-')));
+    // A previous model (every weight 0) exists before the loop starts.
+    const base = tf.sequential({layers: [tfp.layers.denseFlipout({units: 256, inputShape: [256], seed: 1})]});
+    base.setWeights(base.getWeights().map((w) => tf.zerosLike(w)));
+    for (const dir of dirs) await base.save(tfp.io.fileSystem(dir));
+    const runs = await Promise.all(dirs.map((dir) => crashRun(dir, Math.floor(20 + random() * 600))));
+    for (const run of runs) {
+      const model = await tfp.io.loadLayersModel(join(run.dir, 'model.json'));
+      const values = new Set<number>();
+      for (const w of model.getWeights()) for (const v of w.dataSync()) values.add(v);
+      // One save's weights only; not older than the last reported save; not newer than the last begun.
+      expect(values.size, JSON.stringify(run)).toBe(1);
+      const loaded = [...values][0] as number;
+      expect(loaded).toBeGreaterThanOrEqual(run.lastSaved);
+      expect(loaded).toBeLessThanOrEqual(run.lastStarted);
+      const leftovers = readdirSync(run.dir).filter((f) => f.includes('.tmp-')).length;
+      FIGURES.push({killedAfterMs: run.killedAfterMs, lastStarted: run.lastStarted, lastSaved: run.lastSaved, loaded, leftovers});
+      model.dispose();
+    }
+    base.dispose();
+  });
+});
