@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 
 import {Sfc32} from '../util/random.js';
 
-/** Image side and number of classes. */
+/** Image side in pixels. */
 export const IMAGE_SIZE = 28;
+/** Number of classes (digits). */
 export const NUM_CLASSES = 10;
 /** Seed of the train/held-out split: fixed, so `evaluate` and `report` see the same held-out set. */
 export const SPLIT_SEED = 20_240_601;

@@ -48,8 +48,6 @@ export function buildModel(name: ModelName, args: BuildModelArgs): tf.Sequential
   const kernelDivergenceFn = layers.util.klDivergenceFn({weight: args.klWeight});
   let i = 0;
   const seed = (): number | undefined => (args.seed === undefined ? undefined : args.seed + 1000 * (++i));
-  const init = (): tf.serialization.Serializable =>
-    tf.initializers.glorotUniform({seed: seed()}) as tf.serialization.Serializable;
   let convs = 0;
   let denses = 0;
   const conv = (filters: number, activation: Act): tf.layers.Layer => {
@@ -58,7 +56,7 @@ export function buildModel(name: ModelName, args: BuildModelArgs): tf.Sequential
     if (name === 'lenet5-reparameterization') {
       return layers.conv2dReparameterization({...common, seed: seed(), kernelDivergenceFn});
     }
-    return tf.layers.conv2d({...common, padding: 'same', kernelInitializer: init() as never});
+    return tf.layers.conv2d({...common, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({seed: seed()})});
   };
   const dense = (units: number, activation: Act): tf.layers.Layer => {
     const common = {units, activation, name: `dense${++denses}`};
@@ -72,7 +70,7 @@ export function buildModel(name: ModelName, args: BuildModelArgs): tf.Sequential
       case 'mlp-local-reparameterization':
         return layers.denseLocalReparameterization({...common, seed: seed(), kernelDivergenceFn});
       default:
-        return tf.layers.dense({...common, kernelInitializer: init() as never});
+        return tf.layers.dense({...common, kernelInitializer: tf.initializers.glorotUniform({seed: seed()})});
     }
   };
   const model = tf.sequential({name: name.replace(/-/g, '_')});
