@@ -2,6 +2,12 @@
 // weights.bin, written atomically (temporary file, fsync, rename) so that a crash mid-save leaves
 // the previous model intact, and read back with strict validation (a model file is data, never
 // code). Where tfjs-node is installed its own file:// handler is used instead.
+//
+// Porting note: the weights alternate between two files, weights.bin and weights.1.bin: a save
+// writes the one the current model.json does not name, then replaces model.json in one rename,
+// then removes the other. A crash at any moment leaves a model.json whose weights file is whole,
+// even when the new model's layout differs (writing weights.bin in place could pair the old
+// model.json with the new weights). A fresh directory gets weights.bin.
 import * as tf from '@tensorflow/tfjs-core';
 
 import {ValueError} from '../util/errors.js';
@@ -19,6 +25,33 @@ async function nodeModules(): Promise<{fs: NodeFs; path: NodePath}> {
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
+const WEIGHTS_SLOTS = [WEIGHTS_BIN, 'weights.1.bin'] as const;
+
+/** The weights slot the model.json at `file` names, or null (no file, unreadable, or another name). */
+async function currentSlot(fs: NodeFs, file: string): Promise<string | null> {
+  try {
+    const json = JSON.parse(await fs.readFile(file, 'utf8')) as {weightsManifest?: Array<{paths?: unknown[]}>};
+    const p = json.weightsManifest?.[0]?.paths?.[0];
+    const name = typeof p === 'string' ? p.replace(/^\.\//, '') : null;
+    return WEIGHTS_SLOTS.find((slot) => slot === name) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** fsync of a directory, so that its renames survive a power loss (best effort: not on every OS). */
+async function syncDir(fs: NodeFs, dir: string): Promise<void> {
+  try {
+    const handle = await fs.open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Directories cannot be opened for fsync on some platforms (Windows); renames stay atomic.
+  }
+}
 
 /** Writes `data` to `file` atomically: a temporary sibling, fsync, then rename over the target. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
@@ -79,19 +112,24 @@ export function fileSystem(pathOrUrl: string): tf.io.IOHandler {
       const weightData = artifacts.weightData === undefined ? new Uint8Array(0) :
           new Uint8Array(tf.io.concatenateArrayBuffers(
               Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData]));
+      const manifestFile = path.join(dir, MODEL_JSON);
+      const current = await currentSlot(fs, manifestFile);
+      const slot = current === WEIGHTS_BIN ? WEIGHTS_SLOTS[1] : WEIGHTS_BIN;
       const modelJSON: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology ?? {},
         format: artifacts.format,
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy,
-        weightsManifest: [{paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? []}],
+        weightsManifest: [{paths: [`./${slot}`], weights: artifacts.weightSpecs ?? []}],
         ...(artifacts.userDefinedMetadata !== undefined ?
           {userDefinedMetadata: artifacts.userDefinedMetadata} : {}),
       };
-      // Weights first, then the manifest that points at them: a crash between the two renames
-      // leaves a complete old model.json with (at worst) new weights of the same layout.
-      await writeFileAtomic(path.join(dir, WEIGHTS_BIN), weightData);
-      await writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJSON));
+      // New weights into the slot the current model.json does not name, then the manifest that
+      // names them (one rename switches models), then the old slot goes.
+      await writeFileAtomic(path.join(dir, slot), weightData);
+      await writeFileAtomic(manifestFile, JSON.stringify(modelJSON));
+      if (current !== null && current !== slot) await fs.rm(path.join(dir, current), {force: true});
+      await syncDir(fs, dir);
       return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts)};
     },
 

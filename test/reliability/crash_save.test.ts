@@ -12,9 +12,9 @@ import {afterAll, describe, expect, it} from 'vitest';
 import * as tfp from '../../src/index.js';
 import {testSeed} from '../helpers/oracles.js';
 
-const CHILDREN = 8;
+const CHILDREN = 10;
 const SCRIPT = join(import.meta.dirname, 'helpers', 'save_loop.ts');
-const FIGURES: Array<{killedAfterMs: number; lastStarted: number; lastSaved: number; loaded: number; leftovers: number}> = [];
+const FIGURES: Array<{alternate: boolean; killedAfterMs: number; lastStarted: number; lastSaved: number; loaded: number; leftovers: number}> = [];
 afterAll(() => {
   console.log(`crash-during-save cases: ${JSON.stringify(FIGURES)}`);
 });
@@ -33,16 +33,17 @@ function rng(seed: number): () => number {
 
 interface Run {
   dir: string;
+  alternate: boolean;
   killedAfterMs: number;
   lastStarted: number;
   lastSaved: number;
 }
 
 /** Starts the save loop in `dir`, kills it with SIGKILL `delayMs` after its first finished save. */
-function crashRun(dir: string, delayMs: number): Promise<Run> {
+function crashRun(dir: string, delayMs: number, alternate: boolean): Promise<Run> {
   return new Promise((resolve, reject) => {
     // `node --import tsx`: one process, so SIGKILL hits the writer itself (the tsx CLI would fork).
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dir], {stdio: ['ignore', 'pipe', 'pipe']});
+    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dir, alternate ? 'alternate' : 'same'], {stdio: ['ignore', 'pipe', 'pipe']});
     let lastStarted = 0;
     let lastSaved = 0;
     let armed = false;
@@ -72,7 +73,7 @@ function crashRun(dir: string, delayMs: number): Promise<Run> {
         reject(new Error(`save loop in ${dir} ended without being killed (signal ${String(signal)}): ${stderr}`));
         return;
       }
-      resolve({dir, killedAfterMs: delayMs, lastStarted, lastSaved});
+      resolve({dir, alternate, killedAfterMs: delayMs, lastStarted, lastSaved});
     });
   });
 }
@@ -85,7 +86,8 @@ describe('crash during save (SIGKILL at random moments)', () => {
     const base = tf.sequential({layers: [tfp.layers.denseFlipout({units: 256, inputShape: [256], seed: 1})]});
     base.setWeights(base.getWeights().map((w) => tf.zerosLike(w)));
     for (const dir of dirs) await base.save(tfp.io.fileSystem(dir));
-    const runs = await Promise.all(dirs.map((dir) => crashRun(dir, Math.floor(20 + random() * 600))));
+    // Even-numbered children alternate between two layouts (256 and 128 units) from save to save.
+    const runs = await Promise.all(dirs.map((dir, i) => crashRun(dir, Math.floor(20 + random() * 600), i % 2 === 0)));
     for (const run of runs) {
       const model = await tfp.io.loadLayersModel(join(run.dir, 'model.json'));
       const values = new Set<number>();
@@ -93,10 +95,13 @@ describe('crash during save (SIGKILL at random moments)', () => {
       // One save's weights only; not older than the last reported save; not newer than the last begun.
       expect(values.size, JSON.stringify(run)).toBe(1);
       const loaded = [...values][0] as number;
+      // The layout is the one of save number `loaded` (k odd or a same-layout child: 256 units).
+      const units = run.alternate && loaded % 2 === 0 ? 128 : 256;
+      expect(model.layers[0]?.computeOutputShape([null, 256])).toEqual([null, units]);
       expect(loaded).toBeGreaterThanOrEqual(run.lastSaved);
       expect(loaded).toBeLessThanOrEqual(run.lastStarted);
       const leftovers = readdirSync(run.dir).filter((f) => f.includes('.tmp-')).length;
-      FIGURES.push({killedAfterMs: run.killedAfterMs, lastStarted: run.lastStarted, lastSaved: run.lastSaved, loaded, leftovers});
+      FIGURES.push({alternate: run.alternate, killedAfterMs: run.killedAfterMs, lastStarted: run.lastStarted, lastSaved: run.lastSaved, loaded, leftovers});
       model.dispose();
     }
     base.dispose();
