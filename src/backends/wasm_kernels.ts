@@ -40,8 +40,8 @@ let registered = false;
  *   strides > 1), `MaxPoolGrad` and `MaxPool3DGrad` (wrong wherever a window is all negative), and
  *   batched `_FusedMatMul` with a bias (bias added to the first batch only).
  * - Moves `Conv2DBackpropInput`, `Conv3D` and transposed `BatchMatMul`/`_FusedMatMul` from scalar
- *   loops onto XNNPACK's Conv2D and matmul (5–10× faster on LeNet-5's gradients), and `Sum` over
- *   leading axes (every bias gradient) onto a matmul with a ones row.
+ *   loops onto XNNPACK's Conv2D and matmul (5–10× faster on LeNet-5's gradients), and moves `Sum`
+ *   over the leading axes of a rank > 2 tensor (every conv bias gradient) off a slow transpose.
  *
  * Each is checked against tfjs's 'cpu' backend in test/backends/wasm.test.ts.
  * @throws BackendUnavailableError when tfjs-backend-wasm has not registered its kernels yet.

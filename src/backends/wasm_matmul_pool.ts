@@ -181,23 +181,32 @@ interface SumAttrs {
   keepDims: boolean;
 }
 
-// tfjs's wasm Sum over leading axes first transposes them to the end: 33 ms for the bias gradient
-// of W4's Conv3D output ([16,16,16,16,8] → [8]). As a matmul ones[1,n] · x[n,c] it takes under 1 ms.
-/** Sum over a leading run of axes of a float32 tensor, as an XNNPACK matmul with a ones row. */
+// tfjs's wasm Sum over leading axes first transposes them to the end, which for rank > 2 is a slow
+// generic transpose: 33 ms for the bias gradient of W4's Conv3D output ([16,16,16,16,8] → [8]).
+// Summing rows in plain JS over the wasm heap takes ~1 ms per million elements, accumulates in
+// float64 as tfjs-cpu does, and needs no packing (a ones-row matmul re-packs its fresh operand
+// every call: 10 ms for [16384, 64]).
+/** Sum over a leading run of axes of a float32 tensor, row by row over the wasm heap. */
 export const sum: KernelFunc = (args) => {
   const {inputs, backend, attrs} = args;
   const {x} = inputs as {x: TensorInfo};
   const a = attrsAs<SumAttrs>(attrs);
   const rank = x.shape.length;
-  const axes = [...new Set((Array.isArray(a.axis) ? a.axis : [a.axis]).map((v) => (v < 0 ? v + rank : v)))].sort();
+  const axes = [...new Set((Array.isArray(a.axis) ? a.axis : [a.axis]).map((v) => (v < 0 ? v + rank : v)))]
+      .sort((p, q) => p - q);
   const leading = axes.length > 0 && axes.length < rank && axes.every((v, i) => v === i);
+  // Rank 2 needs only a 2-D transpose in tfjs's kernel, which is as fast as this loop.
+  if (!leading || rank === 2 || x.dtype !== 'float32') return wasmKernel('Sum').kernelFunc(args);
   const n = x.shape.slice(0, axes.length).reduce((p, v) => p * v, 1);
   const m = x.shape.slice(axes.length).reduce((p, v) => p * v, 1);
-  // Small or integer sums gain nothing; tfjs's own kernel keeps them.
-  if (!leading || x.dtype !== 'float32' || n < 64 || n * m < 4096) return wasmKernel('Sum').kernelFunc(args);
-  const c = new Composer(backend);
-  const ones = c.run('Fill', {}, {shape: [1, n], value: 1, dtype: 'float32'});
-  const total = c.run('BatchMatMul', {a: ones, b: c.reshape(x, [n, m])}, {transposeA: false, transposeB: false});
   const shape = a.keepDims ? [...axes.map(() => 1), ...x.shape.slice(axes.length)] : x.shape.slice(axes.length);
-  return c.finish(c.reshape(total, shape));
+  const heap = asWasmBackend(backend);
+  const out = heap.makeOutput(shape, 'float32');
+  const xv = heap.typedArrayFromHeap(x);
+  const acc = new Float64Array(m);
+  for (let i = 0, o = 0; i < n; i++) {
+    for (let j = 0; j < m; j++, o++) acc[j] = acc[j]! + xv[o]!;
+  }
+  heap.typedArrayFromHeap(out).set(acc);
+  return out;
 };
