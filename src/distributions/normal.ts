@@ -84,8 +84,16 @@ export class Normal extends Distribution {
 
   logProb(x: TensorLike): tf.Tensor {
     return tf.tidy(() => {
+      const xt = toTensor(x);
+      const batch = this.batchShape;
+      try {
+        broadcastShapes(xt.shape, batch);
+      } catch {
+        throw new ValueError(`${this.className}: x must broadcast against batchShape ${fmt(batch)}; ` +
+            `got shape ${fmt(xt.shape)}.`);
+      }
       const scale = this.scale;
-      const z = tf.div(tf.sub(toTensor(x), this.loc), scale);
+      const z = tf.div(tf.sub(xt, this.loc), scale);
       return tf.sub(tf.sub(tf.mul(-0.5, tf.square(z)), tf.log(scale)), HALF_LOG_TWO_PI);
     });
   }

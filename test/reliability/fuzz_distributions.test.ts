@@ -206,6 +206,9 @@ const BAD: Bad[] = [
     message: /Normal: scale must be positive everywhere; got -1/},
   ...[[-1], [1.5], [NaN], 'x'].map((s): Bad => ({what: `Normal.sample(${JSON.stringify(s)})`,
     provoke: () => N01().sample(s as number[]), message: /Normal: sampleShape must be a list of non-negative integers; got/})),
+  {what: 'Normal.logProb of a non-broadcastable x', provoke: () => tf.tidy(() => {
+    N01().logProb([1, 2, 3]);
+  }), message: /Normal: x must broadcast against batchShape \[2\]; got shape \[3\]/},
   {what: 'Bernoulli.sample([-2])', provoke: () => new D.Bernoulli({logits: 0}).sample([-2]), message: /Bernoulli: sampleShape must be a list/},
   {what: 'Categorical.sample([0.5])', provoke: () => new D.Categorical({logits: [0, 1]}).sample([0.5]), message: /Categorical: sampleShape must be a list/},
   {what: 'Deterministic.sample([-1])', provoke: () => new D.Deterministic({loc: 0}).sample([-1]), message: /Deterministic: sampleShape must be a list/},
