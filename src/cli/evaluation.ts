@@ -38,6 +38,8 @@ export interface Evaluation {
     meanExpectedEntropy: number;
     /** AUROC of mutual information for rotated vs upright digits. */
     oodAurocMutualInformation: number;
+    /** 95th percentile of held-out mutual information: `predict` calls inputs above it "unsure". */
+    mutualInformationQuantile95: number;
   };
   baseline: PredictorMetrics;
   /** A separately trained model (`--baseline-dir`, e.g. lenet5-deterministic), one pass. */
@@ -79,6 +81,12 @@ function metricsOf(mean: tf.Tensor2D, labels: Int32Array, entIn: Float32Array,
     oodAurocEntropy: auroc(entIn, entOut),
     reliability: cal.bins,
   };
+}
+
+/** The q-quantile of `values` (nearest rank). */
+export function quantile(values: ArrayLike<number>, q: number): number {
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
 }
 
 /** Runs the MC and posterior-mean evaluation of `model` on `data` and its 90°-rotated copy. */
@@ -125,6 +133,7 @@ export function evaluateModel(model: tf.LayersModel, data: Digits,
       meanMutualInformation: mean(details.miIn),
       meanExpectedEntropy: mean(sIn.expectedEntropy.dataSync() as Float32Array),
       oodAurocMutualInformation: auroc(details.miIn, miOut),
+      mutualInformationQuantile95: quantile(details.miIn, 0.95),
     },
     baseline: metricsOf(baseIn, data.labels, details.baselineEntropyIn, details.baselineEntropyOut),
     seconds: (performance.now() - start) / 1000,

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import {predictMC, summarize, disposeSummary} from '../predictive/index.js';
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
-import {getFlag, getNumber} from './args.js';
+import {getFlag, getNumber, getString} from './args.js';
 import type {ParsedArgs} from './args.js';
 import {IMAGE_SIZE} from './data.js';
 import {loadModelDir} from './evaluate.js';
@@ -86,13 +86,29 @@ export function verdictOf(probs: number[], std: number[], mi: number, miThreshol
   const pct = (p: number): string => `${Math.round(100 * p)}%`;
   if (mi > miThreshold) {
     return {unsure: true, predicted: c1, verdict: `Unsure: the model's posterior samples disagree ` +
-        `(mutual information ${mi.toFixed(3)} nats > ${miThreshold}); best guesses ${c1} (${pct(p1)}) or ${c2} (${pct(p2)}).`};
+        `(mutual information ${mi.toFixed(3)} nats > ${Number(miThreshold.toPrecision(3))}); best guesses ${c1} (${pct(p1)}) or ${c2} (${pct(p2)}).`};
   }
   if (p1 < 0.5) {
     return {unsure: true, predicted: c1, verdict: `Unsure: the image itself is ambiguous to the model; ` +
         `best guesses ${c1} (${pct(p1)}) or ${c2} (${pct(p2)}).`};
   }
   return {unsure: false, predicted: c1, verdict: `Looks like a ${c1} (${pct(p1)} ± ${pct(std[c1] ?? 0)}).`};
+}
+
+/** Fallback "unsure" threshold on mutual information, in nats, when the model has no history. */
+export const DEFAULT_MI_THRESHOLD = 0.25;
+
+/** The 95th percentile of held-out mutual information recorded by `train`, if any. */
+function trainedThreshold(p: ParsedArgs): number | undefined {
+  const file = path.join(path.resolve(getString(p, 'model-dir', 'bnn-mnist')), 'history.json');
+  try {
+    const h = JSON.parse(fs.readFileSync(file, 'utf8')) as
+        {evaluation?: {bayesian?: {mutualInformationQuantile95?: unknown}}};
+    const q = h.evaluation?.bayesian?.mutualInformationQuantile95;
+    return typeof q === 'number' && q > 0 ? q : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Runs `predict` on the positional inputs. */
@@ -102,7 +118,7 @@ export async function runPredict(p: ParsedArgs, io: CommandIo,
     throw new ValueError('predict: inputs must be one or more PNG/JPEG/JSON files; got none.');
   }
   const samples = getNumber(p, 'samples', 50);
-  const miThreshold = getNumber(p, 'mi-threshold', 0.1);
+  const miThreshold = getNumber(p, 'mi-threshold') ?? trainedThreshold(p) ?? DEFAULT_MI_THRESHOLD;
   const invert = getFlag(p, 'invert');
   const images: Float32Array[] = [];
   const names: string[] = [];
