@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import * as tfp from '../src/index.js';
+import {BackendUnavailableError} from '../src/util/errors.js';
 
 import {formatTable, timeInterleaved} from './harness.js';
 import type {Cell, CellResult, TimingOptions} from './harness.js';
@@ -88,7 +89,7 @@ async function activate(args: Args): Promise<Record<string, unknown>> {
     }
     if (args.backend === 'webgpu') {
       const setWebGPU = (tfp.backends as Record<string, unknown>)['setWebGPUBackend'];
-      if (typeof setWebGPU !== 'function') throw new Error('src/backends/webgpu.ts provides no setWebGPUBackend');
+      if (typeof setWebGPU !== 'function') throw new BackendUnavailableError('src/backends/webgpu.ts provides no setWebGPUBackend');
       const info = await (setWebGPU as () => Promise<Record<string, unknown>>)();
       return {adapter: `${String(info['vendor'])} ${String(info['architecture'])}`.trim()};
     }
@@ -97,9 +98,9 @@ async function activate(args: Args): Promise<Record<string, unknown>> {
     try {
       await import(specifier);
     } catch {
-      throw new Error(`${specifier} is not installed (npm install ${specifier})`);
+      throw new BackendUnavailableError(`${specifier} is not installed (npm install ${specifier})`);
     }
-    if (!(await tf.setBackend('tensorflow'))) throw new Error(`tfjs could not start the 'tensorflow' backend`);
+    if (!(await tf.setBackend('tensorflow'))) throw new BackendUnavailableError(`tfjs could not start the 'tensorflow' backend`);
     return {};
   } catch (e) {
     process.stdout.write(`bench: backend ${args.backend} not available: ${e instanceof Error ? e.message : String(e)}\n`);
