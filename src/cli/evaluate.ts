@@ -11,7 +11,7 @@ import type {ParsedArgs} from './args.js';
 import type {Digits} from './data.js';
 import {evaluateBaseline, evaluateModel, formatEvaluation} from './evaluation.js';
 import type {Evaluation, EvaluationDetails} from './evaluation.js';
-import {ensureWritableDir, writeFileAtomic} from './fsutil.js';
+import {DEFAULT_MODEL_DIR, ensureWritableDir, writeFileAtomic} from './fsutil.js';
 import {loadModel} from './model_io.js';
 import {ProgressBar} from './progress.js';
 import type {TextSink} from './progress.js';
@@ -24,11 +24,11 @@ export interface CommandIo {
   err: TextSink;
 }
 
-/** Loads `--model-dir` (default ./bnn-mnist, or the `option` given) after activating the backend. */
+/** Loads `--model-dir` (default ./runs/bnn-mnist, or the `option` given) after activating the backend. */
 export async function loadModelDir(owner: string, p: ParsedArgs,
     setBackend: (owner: string) => Promise<string>, option = 'model-dir'):
     Promise<{model: tf.LayersModel, dir: string, backend: string}> {
-  const dir = path.resolve(getString(p, option, 'bnn-mnist'));
+  const dir = path.resolve(getString(p, option, DEFAULT_MODEL_DIR));
   const backend = await setBackend(owner);
   const model = await loadModel(owner, `--${option}`, dir);
   const shape = model.inputs[0]?.shape;

@@ -7,6 +7,9 @@ import * as path from 'node:path';
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 
+/** Where `train` saves and the other commands look by default (runs/ is git-ignored). */
+export const DEFAULT_MODEL_DIR = 'runs/bnn-mnist';
+
 /** Writes `data` to `file` atomically (temporary file + rename). */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);

@@ -10,7 +10,7 @@ import type {OptionSpec, ParsedArgs} from './args.js';
 import {BACKENDS, selectBackend} from './backend.js';
 import type {BackendName} from './backend.js';
 import {runEvaluate} from './evaluate.js';
-import {ensureWritableDir} from './fsutil.js';
+import {DEFAULT_MODEL_DIR, ensureWritableDir} from './fsutil.js';
 import {MODELS, checkModelName} from './models.js';
 import {runPredict} from './predict.js';
 import type {TextSink} from './progress.js';
@@ -39,12 +39,12 @@ const SPECS: Record<string, Record<string, OptionSpec>> = {
     'kl-anneal-epochs': {kind: 'nonNegativeInt', help: 'raise the KL weight linearly from 0 over this many epochs (default 0)'},
     'samples': {kind: 'positiveInt', help: 'Monte Carlo draws for the final evaluation (default 50)'},
     'seed': {kind: 'nonNegativeInt', help: 'seed of weights, noise and shuffling (default 1)'},
-    'out': {kind: 'string', help: 'output directory for model.json, weights.bin, history.json (default ./bnn-mnist)'},
+    'out': {kind: 'string', help: 'output directory for model.json, weights.bin, history.json (default ./runs/bnn-mnist)'},
     'skip-eval': {kind: 'flag', help: 'skip the Monte Carlo evaluation after training'},
     ...COMMON,
   },
   evaluate: {
-    'model-dir': {kind: 'string', help: 'directory written by train (default ./bnn-mnist)'},
+    'model-dir': {kind: 'string', help: 'directory written by train (default ./runs/bnn-mnist)'},
     'samples': {kind: 'positiveInt', help: 'Monte Carlo draws (default 50)'},
     'batch-size': {kind: 'positiveInt', help: 'examples per forward pass (default 1000; each pass draws new weights once per batch)'},
     'json': {kind: 'string', help: 'also write the metrics to this JSON file (default <model-dir>/evaluation.json)'},
@@ -52,7 +52,7 @@ const SPECS: Record<string, Record<string, OptionSpec>> = {
     ...COMMON,
   },
   predict: {
-    'model-dir': {kind: 'string', help: 'directory written by train (default ./bnn-mnist)'},
+    'model-dir': {kind: 'string', help: 'directory written by train (default ./runs/bnn-mnist)'},
     'samples': {kind: 'positiveInt', help: 'Monte Carlo draws (default 50)'},
     'invert': {kind: 'flag', help: 'images are dark digits on a light background'},
     'mi-threshold': {kind: 'positiveNumber', help: 'mutual information (nats) above which the verdict is "unsure" (default: the 95th percentile on held-out digits from history.json, else 0.25)'},
@@ -60,7 +60,7 @@ const SPECS: Record<string, Record<string, OptionSpec>> = {
     ...COMMON,
   },
   report: {
-    'model-dir': {kind: 'string', help: 'directory written by train (default ./bnn-mnist)'},
+    'model-dir': {kind: 'string', help: 'directory written by train (default ./runs/bnn-mnist)'},
     'samples': {kind: 'positiveInt', help: 'Monte Carlo draws (default 50)'},
     'out': {kind: 'string', help: 'output directory for report.html and figures (default <model-dir>/report)'},
     'baseline-dir': {kind: 'string', help: 'a separately trained model (e.g. lenet5-deterministic) to compare with'},
@@ -89,7 +89,7 @@ async function runTrain(p: ParsedArgs, io: Io): Promise<void> {
   }
   const fakeData = getFlag(p, 'fake-data');
   const model = checkModelName('train', getString(p, 'model', 'lenet5-flipout'));
-  const out = ensureWritableDir('train', '--out', getString(p, 'out', 'bnn-mnist'));
+  const out = ensureWritableDir('train', '--out', getString(p, 'out', DEFAULT_MODEL_DIR));
   const backend = await backendFor('train', p);
   await train({
     model,

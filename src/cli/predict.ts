@@ -14,6 +14,7 @@ import {getFlag, getNumber, getString} from './args.js';
 import type {ParsedArgs} from './args.js';
 import {IMAGE_SIZE} from './data.js';
 import {loadModelDir} from './evaluate.js';
+import {DEFAULT_MODEL_DIR} from './fsutil.js';
 import type {CommandIo} from './evaluate.js';
 
 /** One image's prediction. */
@@ -100,7 +101,7 @@ export const DEFAULT_MI_THRESHOLD = 0.25;
 
 /** The 95th percentile of held-out mutual information recorded by `train`, if any. */
 function trainedThreshold(p: ParsedArgs): number | undefined {
-  const file = path.join(path.resolve(getString(p, 'model-dir', 'bnn-mnist')), 'history.json');
+  const file = path.join(path.resolve(getString(p, 'model-dir', DEFAULT_MODEL_DIR)), 'history.json');
   try {
     const h = JSON.parse(fs.readFileSync(file, 'utf8')) as
         {evaluation?: {bayesian?: {mutualInformationQuantile95?: unknown}}};

@@ -16,7 +16,7 @@ import {evaluateWithProgress, heldOutFor, loadModelDir} from './evaluate.js';
 import type {CommandIo} from './evaluate.js';
 import {formatEvaluation} from './evaluation.js';
 import type {Evaluation, EvaluationDetails} from './evaluation.js';
-import {ensureWritableDir, writeFilesAtomic} from './fsutil.js';
+import {DEFAULT_MODEL_DIR, ensureWritableDir, writeFilesAtomic} from './fsutil.js';
 import {digitGallery, esc, histogram, lineChart, reliabilityDiagram, svgToPng} from './svg.js';
 import type {GalleryItem, HistSeries} from './svg.js';
 import type {History} from './train.js';
@@ -181,7 +181,7 @@ export async function runReport(p: ParsedArgs, io: CommandIo,
     throw new ValueError(`report: arguments must be options only; got ${fmt(p.positional)}.`);
   }
   const samples = getNumber(p, 'samples', 50);
-  const dir = path.resolve(getString(p, 'model-dir', 'bnn-mnist'));
+  const dir = path.resolve(getString(p, 'model-dir', DEFAULT_MODEL_DIR));
   const outDir = ensureWritableDir('report', '--out', getString(p, 'out', path.join(dir, 'report')));
   const {model} = await loadModelDir('report', p, setBackend);
   const history = readHistory(dir);
