@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
@@ -215,6 +216,18 @@ describe('bad input', () => {
     const rep = await run('report', '--fake-data', '--model-dir', modelDir, '--out', path.join(file, 'x'), '--backend', 'cpu');
     expect(rep.code).toBe(2);
     expect(rep.err).toMatch(/--out must be a writable directory/);
+  });
+});
+
+describe('memory', () => {
+  it('train (2 epochs) and evaluate leave tf.memory().numTensors where they found it', async () => {
+    const start = tf.memory().numTensors;
+    const dir = path.join(tmp, 'memory');
+    expect((await run('train', '--fake-data', '--model', 'mlp-flipout', '--backend', 'cpu', '--out', dir,
+      '--epochs', '2', '--samples', '2')).code).toBe(0);
+    expect(tf.memory().numTensors).toBe(start);
+    expect((await run('evaluate', '--fake-data', '--model-dir', dir, '--samples', '2', '--backend', 'cpu')).code).toBe(0);
+    expect(tf.memory().numTensors).toBe(start);
   });
 });
 
