@@ -75,6 +75,20 @@ describe('train', () => {
   });
 });
 
+describe('train → evaluate for every MLP estimator', () => {
+  for (const model of ['mlp-local-reparameterization', 'mlp-reparameterization', 'mlp-deterministic']) {
+    it(`${model} saves a model that evaluate loads`, async () => {
+      const dir = path.join(tmp, model);
+      const t = await run('train', '--fake-data', '--model', model, '--backend', 'cpu', '--out', dir,
+        '--batch-size', '64', '--skip-eval');
+      expect(t.code).toBe(0);
+      const e = await run('evaluate', '--fake-data', '--model-dir', dir, '--samples', '2', '--backend', 'cpu');
+      expect(e.code).toBe(0);
+      expect(e.out).toMatch(/accuracy/);
+    });
+  }
+});
+
 describe('evaluate', () => {
   it('prints the metrics table and writes evaluation.json for the saved model', async () => {
     const r = await run('evaluate', '--fake-data', '--model-dir', modelDir, '--samples', '3', '--backend', 'cpu');
