@@ -51,12 +51,12 @@ export async function evaluateWithProgress(model: tf.LayersModel, data: Digits, 
   const baseline = getString(p, 'baseline-dir') === undefined ? null :
     await loadModelDir('evaluate', p, setBackend, 'baseline-dir');
   const bar = new ProgressBar(err, 'MC predictive', 2 * samples + 2);
-  const result = evaluateModel(model, data, {samples, batchSize, onProgress: (d, total) => {
+  const result = await evaluateModel(model, data, {samples, batchSize, onProgress: (d, total) => {
     if (total !== 2 * samples + 2) return;  // deterministic models use one draw
     bar.update(d);
   }});
   if (baseline) {
-    result.evaluation.deterministic = {...evaluateBaseline(baseline.model, data, batchSize), modelDir: baseline.dir};
+    result.evaluation.deterministic = {...await evaluateBaseline(baseline.model, data, batchSize), modelDir: baseline.dir};
     baseline.model.dispose();
   }
   return result;

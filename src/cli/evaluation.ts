@@ -67,8 +67,22 @@ export interface EvaluateOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-function metricsOf(mean: tf.Tensor2D, labels: Int32Array, entIn: Float32Array,
+/** Reads a tensor asynchronously: GPU backends in Node (Dawn) cannot read synchronously. */
+export async function read(t: tf.Tensor): Promise<Float32Array> {
+  return Float32Array.from(await t.data());
+}
+
+function rows(flat: Float32Array, c: number): number[][] {
+  return Array.from({length: flat.length / c}, (_, i) => Array.from(flat.subarray(i * c, (i + 1) * c)));
+}
+
+function entropyOf(p: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => tf.neg(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-30))), -1)) as tf.Tensor1D);
+}
+
+function metricsOf(meanFlat: Float32Array, labels: Int32Array, entIn: Float32Array,
     entOut: Float32Array): PredictorMetrics {
+  const mean = rows(meanFlat, meanFlat.length / labels.length);
   const cal = calibration(mean, labels);
   return {
     accuracy: accuracy(mean, labels),
@@ -90,8 +104,8 @@ export function quantile(values: ArrayLike<number>, q: number): number {
 }
 
 /** Runs the MC and posterior-mean evaluation of `model` on `data` and its 90°-rotated copy. */
-export function evaluateModel(model: tf.LayersModel, data: Digits,
-    opts: EvaluateOptions): {evaluation: Evaluation, details: EvaluationDetails} {
+export async function evaluateModel(model: tf.LayersModel, data: Digits,
+    opts: EvaluateOptions): Promise<{evaluation: Evaluation, details: EvaluationDetails}> {
   const start = performance.now();
   const bayesian = variationalLayers(model).length > 0;
   const samples = bayesian ? opts.samples : 1;   // a deterministic model gives S equal draws
@@ -100,7 +114,7 @@ export function evaluateModel(model: tf.LayersModel, data: Digits,
   const total = 2 * samples + 2;
   let done = 0;
   const tick = (): void => opts.onProgress?.(++done, total);
-  const mc = (input: tf.Tensor) => predictMC(model, input, {samples, batchSize: opts.batchSize,
+  const mc = (input: tf.Tensor): tf.Tensor3D => predictMC(model, input, {samples, batchSize: opts.batchSize,
     onSample: tick});
   const probsIn = mc(x);
   const probsOut = mc(xOut);
@@ -111,49 +125,50 @@ export function evaluateModel(model: tf.LayersModel, data: Digits,
   tick();
   const baseOut = base(xOut);
   tick();
-  const entropyOf = (p: tf.Tensor2D): Float32Array => tf.tidy(() =>
-    tf.neg(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-30))), -1)).dataSync() as Float32Array);
+  const [baseEntIn, baseEntOut] = [entropyOf(baseIn), entropyOf(baseOut)];
   const details: EvaluationDetails = {
     labels: data.labels,
-    meanProbs: sIn.mean.dataSync() as Float32Array,
-    entropyIn: sIn.predictiveEntropy.dataSync() as Float32Array,
-    entropyOut: sOut.predictiveEntropy.dataSync() as Float32Array,
-    miIn: sIn.mutualInformation.dataSync() as Float32Array,
-    baselineEntropyIn: entropyOf(baseIn),
-    baselineEntropyOut: entropyOf(baseOut),
-    sampleProbs: probsIn.dataSync() as Float32Array,
+    meanProbs: await read(sIn.mean),
+    entropyIn: await read(sIn.predictiveEntropy),
+    entropyOut: await read(sOut.predictiveEntropy),
+    miIn: await read(sIn.mutualInformation),
+    baselineEntropyIn: await read(baseEntIn),
+    baselineEntropyOut: await read(baseEntOut),
+    sampleProbs: await read(probsIn),
   };
-  const miOut = sOut.mutualInformation.dataSync() as Float32Array;
+  const miOut = await read(sOut.mutualInformation);
+  const expectedEntropy = await read(sIn.expectedEntropy);
+  const baseMean = await read(baseIn);
   const mean = (a: Float32Array): number => a.reduce((s, v) => s + v, 0) / a.length;
   const evaluation: Evaluation = {
     samples,
     n: data.n,
     bayesian: {
-      ...metricsOf(sIn.mean, data.labels, details.entropyIn, details.entropyOut),
+      ...metricsOf(details.meanProbs, data.labels, details.entropyIn, details.entropyOut),
       meanMutualInformation: mean(details.miIn),
-      meanExpectedEntropy: mean(sIn.expectedEntropy.dataSync() as Float32Array),
+      meanExpectedEntropy: mean(expectedEntropy),
       oodAurocMutualInformation: auroc(details.miIn, miOut),
       mutualInformationQuantile95: quantile(details.miIn, 0.95),
     },
-    baseline: metricsOf(baseIn, data.labels, details.baselineEntropyIn, details.baselineEntropyOut),
+    baseline: metricsOf(baseMean, data.labels, details.baselineEntropyIn, details.baselineEntropyOut),
     seconds: (performance.now() - start) / 1000,
   };
   disposeSummary(sIn);
   disposeSummary(sOut);
-  tf.dispose([x, xOut, probsIn, probsOut, baseIn, baseOut]);
+  tf.dispose([x, xOut, probsIn, probsOut, baseIn, baseOut, baseEntIn, baseEntOut]);
   return {evaluation, details};
 }
 
 /** Single-pass (posterior-mean) metrics of another model, e.g. a trained deterministic twin. */
-export function evaluateBaseline(model: tf.LayersModel, data: Digits, batchSize: number): PredictorMetrics {
+export async function evaluateBaseline(model: tf.LayersModel, data: Digits,
+    batchSize: number): Promise<PredictorMetrics> {
   const x = imagesTensor(data);
   const xOut = rotate90(x);
   const pIn = predictMean(model, x, {batchSize});
   const pOut = predictMean(model, xOut, {batchSize});
-  const entropyOf = (p: tf.Tensor2D): Float32Array => tf.tidy(() =>
-    tf.neg(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-30))), -1)).dataSync() as Float32Array);
-  const m = metricsOf(pIn, data.labels, entropyOf(pIn), entropyOf(pOut));
-  tf.dispose([x, xOut, pIn, pOut]);
+  const [eIn, eOut] = [entropyOf(pIn), entropyOf(pOut)];
+  const m = metricsOf(await read(pIn), data.labels, await read(eIn), await read(eOut));
+  tf.dispose([x, xOut, pIn, pOut, eIn, eOut]);
   return m;
 }
 

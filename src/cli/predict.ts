@@ -136,10 +136,10 @@ export async function runPredict(p: ParsedArgs, io: CommandIo,
   const x = tf.tensor4d(concat(images), [images.length, IMAGE_SIZE, IMAGE_SIZE, 1]);
   const probs = predictMC(model, x, {samples, batchSize: 256});
   const s = summarize(probs);
-  const mean = s.mean.arraySync();
-  const std = s.stddev.arraySync();
-  const ent = s.predictiveEntropy.arraySync();
-  const mi = s.mutualInformation.arraySync();
+  const mean = await s.mean.array();
+  const std = await s.stddev.array();
+  const ent = await s.predictiveEntropy.array();
+  const mi = await s.mutualInformation.array();
   disposeSummary(s);
   tf.dispose([x, probs]);
   model.dispose();

@@ -14,7 +14,7 @@ import type {ParsedArgs} from './args.js';
 import {NUM_CLASSES} from './data.js';
 import {evaluateWithProgress, heldOutFor, loadModelDir} from './evaluate.js';
 import type {CommandIo} from './evaluate.js';
-import {formatEvaluation} from './evaluation.js';
+import {formatEvaluation, read} from './evaluation.js';
 import type {Evaluation, EvaluationDetails} from './evaluation.js';
 import {DEFAULT_MODEL_DIR, ensureWritableDir, writeFilesAtomic} from './fsutil.js';
 import {digitGallery, esc, histogram, lineChart, reliabilityDiagram, svgToPng} from './svg.js';
@@ -66,11 +66,13 @@ function stdRange(series: HistSeries[]): number {
   return Math.min(1, Math.max(0.01, Number((max * 1.1).toPrecision(2))));
 }
 
-function weightFigures(model: tf.LayersModel): Figure[] {
+async function weightFigures(model: tf.LayersModel): Promise<Figure[]> {
   const vl = variationalLayers(model);
   if (vl.length === 0) {
-    const series: HistSeries[] = model.layers.filter((l) => l.getWeights().length > 0).map((l) => ({
-      name: l.name, values: l.getWeights()[0]!.dataSync() as Float32Array}));
+    const series: HistSeries[] = [];
+    for (const l of model.layers.filter((layer) => layer.getWeights().length > 0)) {
+      series.push({name: l.name, values: await read(l.getWeights()[0]!)});
+    }
     return [{name: 'weights', title: 'Kernel weights (deterministic model)',
       svg: histogram('Kernel weights', 'weight', series, [-1.5, 1.5], 60)}];
   }
@@ -81,8 +83,8 @@ function weightFigures(model: tf.LayersModel): Figure[] {
     if (q === null) continue;
     const m = q.mean() as unknown as tf.Tensor;
     const s = q.stddev() as unknown as tf.Tensor;
-    means.push({name: l.name, values: m.dataSync() as Float32Array});
-    stds.push({name: l.name, values: s.dataSync() as Float32Array});
+    means.push({name: l.name, values: await read(m)});
+    stds.push({name: l.name, values: await read(s)});
     m.dispose();
     s.dispose();
   }
@@ -188,7 +190,7 @@ export async function runReport(p: ParsedArgs, io: CommandIo,
   const fake = p.options.get('fake-data') === true;
   const data = heldOutFor(fake);
   const {evaluation, details} = await evaluateWithProgress(model, data, samples, 1000, io.err, p, setBackend);
-  const figures = [...(history ? trainingFigures(history) : []), ...weightFigures(model),
+  const figures = [...(history ? trainingFigures(history) : []), ...await weightFigures(model),
     ...evaluationFigures(evaluation, details, data.images)];
   model.dispose();
   const files: Array<[string, string | Uint8Array]> = [];

@@ -132,8 +132,10 @@ export async function train(opts: TrainOptions, log: TextSink, progress: TextSin
         kept = [tf.keep(nll), tf.keep(kl), tf.keep(acc)];
         return tf.add(nll, tf.mul(beta, kl)) as tf.Scalar;
       }, true);
-      const [nll, kl, acc] = kept.map((t) => t.dataSync()[0]!) as [number, number, number];
-      const lossValue = loss?.dataSync()[0] ?? NaN;
+      // Asynchronous reads: GPU backends in Node (Dawn) cannot read synchronously.
+      const [nll, kl, acc] = (await Promise.all(kept.map(async (t) => (await t.data())[0]!))) as
+          [number, number, number];
+      const lossValue = loss ? (await loss.data())[0]! : NaN;
       tf.dispose([...kept, x, y]);
       loss?.dispose();
       if (!Number.isFinite(lossValue)) {
@@ -148,11 +150,13 @@ export async function train(opts: TrainOptions, log: TextSink, progress: TextSin
       const k = b + 1;
       bar.update(k, {nll: sumNll / k, kl: sumKl / k, acc: sumAcc / k});
     }
-    const heldOutAccuracy = tf.tidy(() => {
-      const p = model.predict(xHeld, {batchSize: 256}) as tf.Tensor;
+    const heldOutAccT = tf.tidy(() => {
+      const p = model.predict(xHeld, {batchSize: 1000}) as tf.Tensor;
       return tf.mean(tf.cast(tf.equal(tf.argMax(p, -1), tf.tensor1d(split.heldOut.labels, 'int32')),
-          'float32')).dataSync()[0]!;
+          'float32'));
     });
+    const heldOutAccuracy = (await heldOutAccT.data())[0]!;
+    heldOutAccT.dispose();
     epochs.push({epoch, nll: sumNll / stepsPerEpoch, kl: sumKl / stepsPerEpoch,
       loss: sumLoss / stepsPerEpoch, accuracy: sumAcc / stepsPerEpoch, heldOutAccuracy,
       seconds: bar.elapsed()});
@@ -165,8 +169,8 @@ export async function train(opts: TrainOptions, log: TextSink, progress: TextSin
   let evaluation: Evaluation | null = null;
   if (!opts.skipEval) {
     const bar = new ProgressBar(progress, 'MC predictive', 2 * opts.samples + 2);
-    evaluation = evaluateModel(model, split.heldOut, {samples: opts.samples, batchSize: 1000,
-      onProgress: (d) => bar.update(d)}).evaluation;
+    evaluation = (await evaluateModel(model, split.heldOut, {samples: opts.samples, batchSize: 1000,
+      onProgress: (d) => bar.update(d)})).evaluation;
   }
   await saveModel(model, opts.out);
   const {out: _out, ...rest} = opts;

@@ -1,6 +1,8 @@
 // Predictive metrics of a mean prediction [N, C] against integer labels: accuracy, held-out
 // log-likelihood, Brier score, expected calibration error with reliability data, and AUROC.
-// Computed in float64 on the host: they are O(N·C) reductions made once per evaluation.
+// Computed in float64 on the host: they are O(N·C) reductions made once per evaluation. Tensor
+// arguments are read with dataSync(); where a backend reads only asynchronously (WebGPU in Node),
+// pass arrays instead (`await t.array()`).
 import * as tf from '@tensorflow/tfjs-core';
 
 import {ValueError} from '../util/errors.js';
