@@ -9,6 +9,7 @@ import {BackendUnavailableError} from '../util/errors.js';
 
 import {BACKEND, originals} from './wasm_compose.js';
 import {conv2DBackpropFilter, conv2DBackpropInput, conv3D, conv3DBackpropFilterV2, conv3DBackpropInputV2} from './wasm_conv.js';
+import {cast, identity} from './wasm_identity.js';
 import {maxPool3DGrad, maxPoolGrad, sum, untransposedMatMul} from './wasm_matmul_pool.js';
 
 const REPLACEMENTS: Readonly<Record<string, KernelFunc>> = {
@@ -22,6 +23,8 @@ const REPLACEMENTS: Readonly<Record<string, KernelFunc>> = {
   MaxPoolGrad: maxPoolGrad,
   MaxPool3DGrad: maxPool3DGrad,
   Sum: sum,
+  Identity: identity,
+  Cast: cast,
 };
 
 /** The kernels {@link registerWasmTrainingKernels} adds to or replaces on the 'wasm' backend. */
@@ -42,6 +45,8 @@ let registered = false;
  * - Moves `Conv2DBackpropInput`, `Conv3D` and transposed `BatchMatMul`/`_FusedMatMul` from scalar
  *   loops onto XNNPACK's Conv2D and matmul (5–10× faster on LeNet-5's gradients), and moves `Sum`
  *   over the leading axes of a rank > 2 tensor (every conv bias gradient) off a slow transpose.
+ * - Makes `Identity` and same-dtype `Cast` share the buffer (as tfjs-cpu does) instead of copying it:
+ *   tfjs clones every tensor an op saves for its gradient.
  *
  * Each is checked against tfjs's 'cpu' backend in test/backends/wasm.test.ts.
  * @throws BackendUnavailableError when tfjs-backend-wasm has not registered its kernels yet.

@@ -228,6 +228,38 @@ describe('matMul on wasm equals cpu for every transpose', () => {
   }
 });
 
+describe('Identity and Cast on wasm share buffers safely', () => {
+  it('a clone keeps its values when the original is disposed, and the original when the clone is', async () => {
+    await tf.setBackend('wasm');
+    const a = tf.tensor([1.5, -2, 3]);
+    const b = tf.clone(a);
+    const c = tf.cast(a, 'float32');
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1.5, -2, 3]);
+    b.dispose();
+    expect(Array.from(c.dataSync())).toEqual([1.5, -2, 3]);
+    c.dispose();
+    await tf.setBackend('cpu');
+  });
+
+  it('a variable assigned after being cloned leaves the clone unchanged', async () => {
+    await tf.setBackend('wasm');
+    const v = tf.variable(tf.tensor([1, 2]));
+    const snapshot = tf.clone(v);
+    v.assign(tf.tensor([5, 6]));
+    expect(Array.from(snapshot.dataSync())).toEqual([1, 2]);
+    expect(Array.from(v.dataSync())).toEqual([5, 6]);
+    tf.dispose([v, snapshot]);
+    await tf.setBackend('cpu');
+  });
+
+  it('a dtype-changing cast still converts (float32 → int32 truncates like cpu)', async () => {
+    const inputs: Arrays = [{shape: [4], values: Float32Array.from([1.7, -1.7, 0.2, 3])}];
+    const f = (x: tf.Tensor): tf.Tensor[] => [tf.cast(x, 'int32').toFloat()];
+    expectClose(await runOn('wasm', inputs, f), await runOn('cpu', inputs, f));
+  });
+});
+
 describe('sum on wasm equals cpu', () => {
   const cases: [string, number[], number | number[], boolean][] = [
     ['bias gradient of a conv3d output', [4, 6, 6, 6, 8], [0, 1, 2, 3], false],
