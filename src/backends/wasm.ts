@@ -81,7 +81,9 @@ let threadedActive = 0;
  * multi-threaded SIMD build on worker_threads. Defaults: `threads` 1 in Node, training kernels on.
  *
  * With threads in Node the worker threads keep the process alive until `tf.removeBackend('wasm')`
- * (which terminates them) or `process.exit()`.
+ * (which terminates them) or `process.exit()`. Switching to threads replaces the 'wasm' backend, so
+ * do it before creating tensors there. Two threads pay off only when the second core is idle (see
+ * docs/PERFORMANCE.md); on a busy machine they are slower than one.
  *
  * @throws ValueError when `threads` is not a positive integer.
  * @throws BackendUnavailableError when the package is missing or the backend fails to start;
