@@ -45,17 +45,21 @@ function trainingFigures(h: History): Figure[] {
       const a = ys.slice(Math.max(0, i - k + 1), i + 1);
       return a.reduce((s, v) => s + v, 0) / a.length;
     });
-  const loss = lineChart('Training objective per step (running mean)', 'step', 'nats per example', [
-    {name: 'NLL', xs, ys: smooth(h.steps.map((s) => s.nll))},
-    {name: 'KL / N', xs, ys: smooth(h.steps.map((s) => s.kl))},
-    {name: 'NLL + β·KL/N', xs, ys: smooth(h.steps.map((s) => s.nll + s.beta * s.kl)), dashed: true},
+  // NLL and KL/N differ by two orders of magnitude early on, so each gets its own chart.
+  const loss = lineChart('Negative log-likelihood per step (running mean)', 'step', 'nats per example', [
+    {name: 'NLL (one draw)', xs, ys: smooth(h.steps.map((s) => s.nll))},
+  ]);
+  const kl = lineChart('KL term per step', 'step', 'nats per example', [
+    {name: 'Σ KL · weight', xs, ys: h.steps.map((s) => s.kl)},
+    {name: 'β · Σ KL · weight', xs, ys: h.steps.map((s) => s.beta * s.kl), dashed: true},
   ]);
   const ex = h.epochs.map((e) => e.epoch);
   const acc = lineChart('Accuracy per epoch', 'epoch', 'accuracy', [
     {name: 'train (single draws)', xs: ex, ys: h.epochs.map((e) => e.accuracy)},
     {name: 'held-out (one draw)', xs: ex, ys: h.epochs.map((e) => e.heldOutAccuracy)},
   ], [Math.min(0.8, ...h.epochs.map((e) => Math.min(e.accuracy, e.heldOutAccuracy))), 1]);
-  return [{name: 'training_loss', title: 'Training curves: NLL and KL', svg: loss},
+  return [{name: 'training_loss', title: 'Training curves: NLL', svg: loss},
+    {name: 'training_kl', title: 'Training curves: KL term (as added to the loss)', svg: kl},
     {name: 'training_accuracy', title: 'Training curves: accuracy', svg: acc}];
 }
 

@@ -147,7 +147,7 @@ describe('report', () => {
     const r = await run('report', '--fake-data', '--model-dir', modelDir, '--samples', '3', '--out', out, '--backend', 'cpu');
     expect(r.err).not.toMatch(/error/);
     expect(r.code).toBe(0);
-    const names = ['training_loss', 'training_accuracy', 'weight_means', 'weight_stddevs', 'reliability',
+    const names = ['training_loss', 'training_kl', 'training_accuracy', 'weight_means', 'weight_stddevs', 'reliability',
       'entropy_ood', 'least_certain', 'most_certain'];
     for (const n of names) {
       const pngBytes = fs.readFileSync(path.join(out, `${n}.png`));
