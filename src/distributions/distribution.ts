@@ -15,6 +15,26 @@ export type TensorLike = tf.Tensor | number | number[] | number[][] | number[][]
  */
 export type ParamLike = TensorLike | (() => tf.Tensor);
 
+/** A deferred parameter known to be one constant everywhere (e.g. a prior's zero loc). */
+export type ConstantParam = (() => tf.Tensor) & {readonly constantValue: number};
+
+/**
+ * A parameter of `shape` filled with `value`, made on each read, that distributions can recognise
+ * as a constant (the standard-normal KL fast path uses this).
+ */
+export function constantParam(shape: number[], value: number, dtype: tf.DataType = 'float32'): ConstantParam {
+  return Object.assign(() => tf.fill(shape, value, dtype), {constantValue: value});
+}
+
+/** The constant value of a parameter when it is statically known (a number or a constantParam). */
+export function constantValueOf(p: ParamLike): number | undefined {
+  if (typeof p === 'number') return p;
+  if (typeof p === 'function' && typeof (p as Partial<ConstantParam>).constantValue === 'number') {
+    return (p as ConstantParam).constantValue;
+  }
+  return undefined;
+}
+
 /** `true` for a tfjs tensor (including variables). */
 export function isTensor(v: unknown): v is tf.Tensor {
   return v instanceof tf.Tensor;

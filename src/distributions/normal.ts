@@ -3,10 +3,10 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
-import {broadcastShapes} from '../util/shape.js';
+import {broadcastShapes, shapesEqual} from '../util/shape.js';
 import {randomNormal} from '../util/random.js';
 
-import {checkParam, checkPositive, checkSampleShape, Distribution, paramShape, readParam, resolveSeed, toTensor} from './distribution.js';
+import {checkParam, checkPositive, constantValueOf, checkSampleShape, Distribution, paramShape, readParam, resolveSeed, toTensor} from './distribution.js';
 import type {DistributionArgs, ParamLike, TensorLike} from './distribution.js';
 import {registerKL} from './kl.js';
 
@@ -59,6 +59,11 @@ export class Normal extends Distribution {
   /** σ (re-read on every access, so deferred scales stay on the gradient tape). */
   get scale(): tf.Tensor {
     return readParam(this.scaleParam);
+  }
+
+  /** `true` when loc is statically 0 and scale statically 1 (e.g. the layers' default prior). */
+  get isStandard(): boolean {
+    return constantValueOf(this.locParam) === 0 && constantValueOf(this.scaleParam) === 1;
   }
 
   override get reparameterized(): boolean {
@@ -116,11 +121,37 @@ export class Normal extends Distribution {
 }
 
 /**
+ * Elementwise KL(N(μ, σ) ‖ N(0, 1)) = ½(μ² + σ²) − log σ − ½ with its closed-form gradients
+ * (∂/∂μ = μ, ∂/∂σ = σ − 1/σ): a handful of kernels instead of the general rule's ~30 forward and
+ * backward, for the layers' default prior.
+ */
+const klStandardNormal = tf.customGrad(((loc: tf.Tensor, scale: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([loc, scale]);
+  // With d = σ − 1 (exact near σ = 1): ½(σ² − 1) − log σ = ½d(d + 2) − log1p(d), which keeps
+  // its accuracy when σ ≈ 1 (the expm1 concern of the general rule).
+  const d = tf.sub(scale, 1);
+  const value = tf.sub(tf.mul(0.5, tf.add(tf.square(loc), tf.mul(d, tf.add(d, 2)))), tf.log1p(d));
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [l, s] = saved as [tf.Tensor, tf.Tensor];
+      return [tf.mul(dy, l), tf.mul(dy, tf.sub(s, tf.reciprocal(s)))];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (loc: tf.Tensor, scale: tf.Tensor) => tf.Tensor;
+
+/**
  * KL(N(μq, σq) ‖ N(μp, σp)) = ½((μq−μp)/σp)² + ½·expm1(2(log σq − log σp)) − (log σq − log σp),
  * the expm1 form is accurate when σq ≈ σp (DISTRIBUTIONS.md §3).
+ * A standard-normal p (statically loc 0, scale 1) takes the fused path.
  */
 export function klNormalNormal(q: Normal, p: Normal): tf.Tensor {
   return tf.tidy(() => {
+    if (p.isStandard) {
+      const shape = broadcastShapes(q.batchShape, p.batchShape);
+      const fit = (t: tf.Tensor): tf.Tensor => (shapesEqual(t.shape, shape) ? t : tf.broadcastTo(t, shape));
+      return klStandardNormal(fit(q.loc), fit(q.scale));
+    }
     const sp = p.scale;
     const diffLogScale = tf.sub(tf.log(q.scale), tf.log(sp));
     const z = tf.div(tf.sub(q.loc, p.loc), sp);

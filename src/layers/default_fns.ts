@@ -7,6 +7,7 @@ import type {Initializer as TfInitializer} from '@tensorflow/tfjs-layers/dist/in
 import type {Regularizer as TfRegularizer} from '@tensorflow/tfjs-layers/dist/regularizers';
 
 import {Deterministic} from '../distributions/deterministic.js';
+import {constantParam} from '../distributions/distribution.js';
 import type {Distribution} from '../distributions/distribution.js';
 import {Independent} from '../distributions/independent.js';
 import {klDivergence} from '../distributions/kl.js';
@@ -141,7 +142,7 @@ registerFn('MeanFieldNormal', (c) => defaultMeanFieldNormalFn(c as MeanFieldNorm
  */
 export const defaultMultivariateNormalFn: DistributionFn = describeFn(
     (dtype: tf.DataType, shape: number[]): Distribution => new Independent({
-      distribution: new Normal({loc: () => tf.zeros(shape, dtype), scale: 1}),
+      distribution: new Normal({loc: constantParam(shape, 0, dtype), scale: 1}),
       reinterpretedBatchNdims: shape.length,
     }), 'MultivariateStandardNormal');
 registerFn('MultivariateStandardNormal', () => defaultMultivariateNormalFn);
