@@ -1,7 +1,7 @@
 // Random numbers generated in one tight loop per tensor and uploaded once: tfjs generates random
 // tensors on the CPU on every backend anyway, and its generic path is several times slower.
 // Generator: sfc32 (Chris Doty-Humphrey's small fast counting generator, 128-bit state) seeded by
-// splitmix32; normals by the Box–Muller transform (both outputs used).
+// splitmix32; normals by the ziggurat method.
 import * as tf from '@tensorflow/tfjs-core';
 
 import {mix32} from './seed.js';
@@ -45,21 +45,57 @@ export class Sfc32 {
   }
 }
 
-/** `n` i.i.d. standard normal numbers from `seed`. */
+// Ziggurat tables (Marsaglia & Tsang 2000, 128 blocks; the ZIGNOR variant of Doornik 2005):
+// x[i] are the block edges, RATIO[i] = x[i+1]/x[i] the fraction of block i inside the density.
+const ZIG_R = 3.442619855899;
+const ZIG_V = 9.91256303526217e-3;
+const ZIG_X = new Float64Array(129);
+const ZIG_RATIO = new Float64Array(128);
+{
+  let f = Math.exp(-0.5 * ZIG_R * ZIG_R);
+  ZIG_X[0] = ZIG_V / f;
+  ZIG_X[1] = ZIG_R;
+  ZIG_X[128] = 0;
+  for (let i = 2; i < 128; i++) {
+    ZIG_X[i] = Math.sqrt(-2 * Math.log(ZIG_V / (ZIG_X[i - 1] as number) + f));
+    f = Math.exp(-0.5 * (ZIG_X[i] as number) * (ZIG_X[i] as number));
+  }
+  for (let i = 0; i < 128; i++) ZIG_RATIO[i] = (ZIG_X[i + 1] as number) / (ZIG_X[i] as number);
+}
+
+/** One standard normal draw by the ziggurat: ~99% of draws cost two integers and a multiply. */
+function zigguratNormal(rng: Sfc32): number {
+  for (;;) {
+    const u = 2 * rng.nextOpenUnit() - 1;
+    const i = rng.nextUint32() & 0x7f;
+    if (Math.abs(u) < (ZIG_RATIO[i] as number)) return u * (ZIG_X[i] as number);
+    if (i === 0) {
+      // The tail beyond R (Marsaglia 1964).
+      let x: number;
+      let y: number;
+      do {
+        x = Math.log(rng.nextOpenUnit()) / ZIG_R;
+        y = Math.log(rng.nextOpenUnit());
+      } while (-2 * y < x * x);
+      return u < 0 ? x - ZIG_R : ZIG_R - x;
+    }
+    const x = u * (ZIG_X[i] as number);
+    const xi = ZIG_X[i] as number;
+    const xi1 = ZIG_X[i + 1] as number;
+    const f0 = Math.exp(-0.5 * (xi * xi - x * x));
+    const f1 = Math.exp(-0.5 * (xi1 * xi1 - x * x));
+    if (f1 + rng.nextOpenUnit() * (f0 - f1) < 1) return x;
+  }
+}
+
+/**
+ * `n` i.i.d. standard normal numbers from `seed` (ziggurat; about twice as fast as Box–Muller in
+ * JavaScript, which matters: a Reparameterization step draws one normal per kernel weight).
+ */
 export function normalArray(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
   const rng = new Sfc32(seed);
-  const twoPi = 2 * Math.PI;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(rng.nextOpenUnit()));
-    const t = twoPi * rng.nextOpenUnit();
-    out[i] = r * Math.cos(t);
-    out[i + 1] = r * Math.sin(t);
-  }
-  if (i < n) {
-    out[i] = Math.sqrt(-2 * Math.log(rng.nextOpenUnit())) * Math.cos(twoPi * rng.nextOpenUnit());
-  }
+  for (let i = 0; i < n; i++) out[i] = zigguratNormal(rng);
   return out;
 }
 

@@ -41,6 +41,16 @@ describe('normalArray', () => {
     expect(Math.abs(p - 0.682689)).toBeLessThan(5 * Math.sqrt(0.682689 * 0.317311 / N));
   });
 
+  it('has normal tails: P(|x| > 3) = 0.0026998 and P(|x| > 3.4426) = 0.000576 within 5 SE', () => {
+    // 3.4426 is the ziggurat's base-strip edge R: beyond it draws come from the tail algorithm.
+    const n = 1_000_000;
+    const a = normalArray(n, 31);
+    for (const [edge, p] of [[3, 0.0026998], [3.442619855899, 0.000576]] as const) {
+      const observed = a.filter((x) => Math.abs(x) > edge).length / n;
+      expect(Math.abs(observed - p)).toBeLessThan(5 * Math.sqrt(p * (1 - p) / n));
+    }
+  });
+
   it('repeats for the same seed and is uncorrelated across seeds and neighbours', () => {
     expect(Array.from(normalArray(100, 5))).toEqual(Array.from(normalArray(100, 5)));
     const a = normalArray(N, 5);
