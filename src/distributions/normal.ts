@@ -83,7 +83,9 @@ export class Normal extends Distribution {
     checkSampleShape(this.className, sampleShape);
     return tf.tidy(() => {
       const eps = randomNormal([...sampleShape, ...this.batchShape], resolveSeed(seed));
-      return tf.add(this.loc, tf.mul(this.scale, eps));
+      const perturbation = tf.mul(this.scale, eps);
+      // A statically zero loc (Flipout's Normal(0, σ)) needs no add, forward or backward.
+      return constantValueOf(this.locParam) === 0 ? perturbation : tf.add(this.loc, perturbation);
     });
   }
 
