@@ -185,7 +185,7 @@ describe('bad input', () => {
   it('refuses a missing model directory', async () => {
     const r = await run('evaluate', '--model-dir', path.join(tmp, 'nope'), '--backend', 'cpu');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--model-dir must be a directory holding model.json and weights.bin .*nope.*ENOENT/);
+    expect(r.err).toMatch(/--model-dir must be a directory holding model.json and its weights .*nope.*ENOENT/);
   });
 
   it('refuses a corrupt model.json and a truncated weights.bin', async () => {
@@ -199,7 +199,7 @@ describe('bad input', () => {
     fs.writeFileSync(path.join(bad, 'weights.bin'), Buffer.alloc(100));
     r = await run('predict', '--model-dir', bad, '--backend', 'cpu', path.join(tmp, 'digits.json'));
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/weights.bin has 100 bytes, model.json expects \d+/);
+    expect(r.err).toMatch(/have 100 bytes; the manifest describes \d+/);
   });
 
   it('refuses an unreadable image and an image of the wrong size', async () => {
