@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import {afterAll, describe, expect, it} from 'vitest';
 
 import * as tfp from '../../src/index.js';
-import {NotImplementedError, ValueError} from '../../src/util/errors.js';
+import {expectTypedError} from '../helpers/typed_error.js';
+import type {Bad} from '../helpers/typed_error.js';
 import {testSeed} from '../helpers/oracles.js';
 
 const SEED = testSeed(20261123);
@@ -186,11 +187,6 @@ describe('fuzz: valid distribution parameters satisfy the shape contract', () =>
   });
 });
 
-interface Bad {
-  what: string;
-  provoke: () => unknown;
-  message: RegExp;
-}
 
 const N01 = (): tfp.distributions.Normal => new D.Normal({loc: [0, 1], scale: 1});
 const BAD: Bad[] = [
@@ -251,18 +247,7 @@ describe('fuzz: invalid distribution parameters raise typed errors naming the ar
   it(`${BAD.length} invalid cases, each once and then under fast-check (numRuns 300)`, () => {
     const check = (bad: Bad): void => {
       count('invalid distribution');
-      const before = tf.memory().numTensors;
-      let error: unknown;
-      try {
-        bad.provoke();
-      } catch (e) {
-        error = e;
-      }
-      expect(error, `${bad.what} did not throw`).toBeDefined();
-      const typed = error instanceof ValueError || error instanceof TypeError || error instanceof NotImplementedError;
-      expect(typed, `${bad.what} threw ${String(error)}`).toBe(true);
-      expect((error as Error).message, bad.what).toMatch(bad.message);
-      expect(tf.memory().numTensors, bad.what).toBe(before);
+      expectTypedError(bad);
     };
     for (const bad of BAD) check(bad);  // every case once, then fast-check draws
     fc.assert(fc.property(fc.constantFrom(...BAD), check), {seed: SEED, numRuns: 300});

@@ -10,6 +10,8 @@ import {afterAll, describe, expect, it} from 'vitest';
 
 import * as tfp from '../../src/index.js';
 import {NotImplementedError, ValueError} from '../../src/util/errors.js';
+import {expectTypedError} from '../helpers/typed_error.js';
+import type {Bad} from '../helpers/typed_error.js';
 import {testSeed} from '../helpers/oracles.js';
 
 const SEED = testSeed(20261123);
@@ -133,11 +135,6 @@ describe('fuzz: valid configurations give tfjs shapes and finite values', () => 
 /** `tf.tidy` over a call whose result may be any layer output (only its throwing matters). */
 const tidyAny = (f: () => unknown): unknown => tf.tidy(() => f() as tf.Tensor);
 
-interface Bad {
-  what: string;
-  provoke: () => unknown;
-  message: RegExp;
-}
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const BAD_INTS: unknown[] = [0, -1, -7, 1.5, NaN, Infinity, -Infinity, '3', null, true, [], 2 ** 53];
@@ -263,41 +260,30 @@ function posteriorKindBad(): fc.Arbitrary<Bad> {
   }));
 }
 
-function expectTypedError(bad: Bad): void {
-  const before = tf.memory().numTensors;
-  let error: unknown;
-  try {
-    bad.provoke();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, `${bad.what} did not throw`).toBeDefined();
-  const typed = error instanceof ValueError || error instanceof TypeError || error instanceof NotImplementedError;
-  expect(typed, `${bad.what} threw ${String(error)}`).toBe(true);
-  expect((error as Error).message, bad.what).toMatch(bad.message);
+function expectLayerTypedError(bad: Bad): void {
   // Failed calls leave nothing behind (weights of a layer built before the failure excepted).
-  expect(tf.memory().numTensors - before, bad.what).toBeLessThanOrEqual(6);
+  expectTypedError(bad, 6);
 }
 
 describe('fuzz: invalid configurations raise typed errors naming the argument', () => {
   it('dense layers (numRuns 300)', () => {
     fc.assert(fc.property(denseBad(), (bad) => {
       count('invalid dense');
-      expectTypedError(bad);
+      expectLayerTypedError(bad);
     }), {seed: SEED, numRuns: 300});
   });
   for (const rank of [1, 2, 3] as const) {
     it(`conv${rank}d layers (numRuns 300)`, () => {
       fc.assert(fc.property(convBad(rank), (bad) => {
         count(`invalid conv${rank}d`);
-        expectTypedError(bad);
+        expectLayerTypedError(bad);
       }), {seed: SEED + rank, numRuns: 300});
     });
   }
   it('Flipout / local reparameterization with a non-Normal posterior (numRuns 20)', () => {
     fc.assert(fc.property(posteriorKindBad(), (bad) => {
       count('invalid posterior kind');
-      expectTypedError(bad);
+      expectLayerTypedError(bad);
     }), {seed: SEED, numRuns: 20});
   });
 });
