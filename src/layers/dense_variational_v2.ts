@@ -251,6 +251,21 @@ export class DenseVariational extends tfl.layers.Layer {
     else this.lastOutput = kept;
   }
 
+  /** Refuses, by name, an input whose last dimension differs from the one the layer was built for. */
+  override apply(...args: Parameters<tfl.layers.Layer['apply']>): ReturnType<tfl.layers.Layer['apply']> {
+    const [inputs] = args;
+    const first: unknown = Array.isArray(inputs) ? inputs[0] : inputs;
+    const shape = (first as {shape?: unknown} | undefined)?.shape;
+    if (this.built && Array.isArray(shape) && shape.length > 0) {
+      const last: unknown = shape[shape.length - 1];
+      if (last !== null && last !== this.inputSize) {
+        throw new ValueError(`${OWNER}: the last input dimension must be ${this.inputSize} (the layer ` +
+            `"${this.name}" was built for it); got shape ${fmt(shape)}.`);
+      }
+    }
+    return super.apply(...args);
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = tf.cast(Array.isArray(inputs) ? inputs[0] as tf.Tensor : inputs, 'float32');

@@ -201,5 +201,12 @@ describe('fuzz: issue-3 layers, invalid configurations raise typed errors naming
   // Reported, not fixed here (src/layers/dense_variational_v2.ts belongs to the issue-3 work):
   // a DenseVariational called with a changed last dimension after build fails in tfjs's input-spec
   // check with tfjs's own error (name "Error"), not this library's ValueError.
-  it.todo('DenseVariational: a changed input dimension after build is a tfp ValueError naming the layer');
+  it('DenseVariational: a changed input dimension after build is a tfp ValueError naming the layer', () => {
+    const layer = tfp.layers.denseVariational({units: 2, name: 'dv', makePosteriorFn: tfp.layers.util.posteriorMeanField,
+      makePriorFn: tfp.layers.util.priorStandardNormal});
+    layer.apply(tf.ones([2, 3]));
+    const wider = tf.ones([2, 4]);
+    expectTypedError({what: 'changed input dimension', provoke: () => layer.apply(wider),
+      message: /DenseVariational: the last input dimension must be 3 \(the layer "dv" was built for it\); got shape \[2,4\]/});
+  });
 });
