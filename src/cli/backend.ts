@@ -41,13 +41,13 @@ function canTrainConv(): boolean {
   }
 }
 
-async function setWasm(): Promise<void> {
+async function setWasm(threads: number): Promise<void> {
   const mod = await backendsModule();
   const setWasmBackend = mod['setWasmBackend'];
   if (typeof setWasmBackend === 'function') {
     // setWasmBackend registers the training kernels (Conv2DBackpropFilter, …) itself.
-    // One XNNPACK thread per core: the threaded SIMD build (worker_threads) when there are several.
-    await (setWasmBackend as AsyncFn)({threads: Math.max(1, availableParallelism())});
+    // The threaded SIMD build (worker_threads) when more than one XNNPACK thread is asked for.
+    await (setWasmBackend as AsyncFn)({threads});
   } else {
     await import('@tensorflow/tfjs-backend-wasm');
     if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
@@ -57,17 +57,20 @@ async function setWasm(): Promise<void> {
 
 /**
  * Activates `name`, or with no name the fastest backend that trains convolutions here (wasm with
- * training kernels, else cpu). Returns the backend now active. Throws `ValueError` when a named
- * backend cannot start here.
+ * training kernels, else cpu). `threads` is the wasm backend's XNNPACK thread count (default: one
+ * per core). Returns the backend now active. Throws `ValueError` when a named backend cannot start
+ * here.
  */
-export async function selectBackend(owner: string, name: BackendName | undefined): Promise<string> {
+export async function selectBackend(owner: string, name: BackendName | undefined,
+    threads = availableParallelism()): Promise<string> {
+  threads = Math.max(1, threads);
   const fail = (n: string, why: unknown): never => {
     throw new ValueError(`${owner}: --backend ${n} must be available on this machine; got an error ` +
         `starting it (${why instanceof Error ? why.message : fmt(why)}).`);
   };
   if (name === undefined) {
     try {
-      await setWasm();
+      await setWasm(threads);
       if (canTrainConv()) return 'wasm';
     } catch {
       // fall through to cpu
@@ -82,7 +85,7 @@ export async function selectBackend(owner: string, name: BackendName | undefined
         await tf.setBackend('cpu');
         break;
       case 'wasm':
-        await setWasm();
+        await setWasm(threads);
         if (!canTrainConv()) {
           throw new Error('the wasm backend lacks the convolution training kernels ' +
               '(Conv2DBackpropFilter/Input); use --backend cpu');

@@ -1,5 +1,6 @@
 // `evaluate`: Monte Carlo metrics of a saved model on the held-out digits, as a table on stdout and
 // a JSON file, with the posterior-mean baseline's calibration and OOD AUROC beside them.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type * as tf from '@tensorflow/tfjs';
@@ -9,7 +10,7 @@ import {fmt} from '../util/format.js';
 import {getNumber, getString} from './args.js';
 import type {ParsedArgs} from './args.js';
 import type {Digits} from './data.js';
-import {evaluateBaseline, evaluateModel, formatEvaluation} from './evaluation.js';
+import {addDeterministic, evaluateModel, formatEvaluation} from './evaluation.js';
 import type {Evaluation, EvaluationDetails} from './evaluation.js';
 import {DEFAULT_MODEL_DIR, ensureWritableDir, writeFileAtomic} from './fsutil.js';
 import {loadModel} from './model_io.js';
@@ -26,9 +27,9 @@ export interface CommandIo {
 
 /** Loads `--model-dir` (default ./runs/bnn-mnist, or the `option` given) after activating the backend. */
 export async function loadModelDir(owner: string, p: ParsedArgs,
-    setBackend: (owner: string) => Promise<string>, option = 'model-dir'):
+    setBackend: (owner: string) => Promise<string>, option = 'model-dir', dirGiven?: string):
     Promise<{model: tf.LayersModel, dir: string, backend: string}> {
-  const dir = path.resolve(getString(p, option, DEFAULT_MODEL_DIR));
+  const dir = path.resolve(dirGiven ?? getString(p, option, DEFAULT_MODEL_DIR));
   const backend = await setBackend(owner);
   const model = await loadModel(owner, `--${option}`, dir);
   const shape = model.inputs[0]?.shape;
@@ -37,6 +38,17 @@ export async function loadModelDir(owner: string, p: ParsedArgs,
         `got input ${fmt(shape)}.`);
   }
   return {model, dir, backend};
+}
+
+/**
+ * The deterministic model to compare with: `--baseline-dir` if given, else `<model-dir>/baseline`
+ * when `train` left one there, else none.
+ */
+export function baselineDirFor(p: ParsedArgs): string | undefined {
+  const given = getString(p, 'baseline-dir');
+  if (given !== undefined) return given;
+  const beside = path.join(path.resolve(getString(p, 'model-dir', DEFAULT_MODEL_DIR)), 'baseline');
+  return fs.existsSync(path.join(beside, 'model.json')) ? beside : undefined;
 }
 
 /** The held-out digits the model was (or would have been) evaluated on. */
@@ -48,15 +60,16 @@ export function heldOutFor(fakeData: boolean): Digits {
 export async function evaluateWithProgress(model: tf.LayersModel, data: Digits, samples: number,
     batchSize: number, err: TextSink, p: ParsedArgs, setBackend: (owner: string) => Promise<string>):
     Promise<{evaluation: Evaluation, details: EvaluationDetails}> {
-  const baseline = getString(p, 'baseline-dir') === undefined ? null :
-    await loadModelDir('evaluate', p, setBackend, 'baseline-dir');
+  const baselineDir = baselineDirFor(p);
+  const baseline = baselineDir === undefined ? null :
+    await loadModelDir('evaluate', p, setBackend, 'baseline-dir', baselineDir);
   const bar = new ProgressBar(err, 'MC predictive', 2 * samples + 2);
   const result = await evaluateModel(model, data, {samples, batchSize, onProgress: (d, total) => {
     if (total !== 2 * samples + 2) return;  // deterministic models use one draw
     bar.update(d);
   }});
   if (baseline) {
-    result.evaluation.deterministic = {...await evaluateBaseline(baseline.model, data, batchSize), modelDir: baseline.dir};
+    await addDeterministic(result.evaluation, result.details, baseline.model, data, batchSize, baseline.dir);
     baseline.model.dispose();
   }
   return result;

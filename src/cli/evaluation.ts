@@ -3,9 +3,9 @@
 import * as tf from '@tensorflow/tfjs';
 
 import {variationalLayers} from '../layers/index.js';
-import {accuracy, auroc, brierScore, calibration, heldOutLogLikelihood, legacyHeldOutNats,
+import {accuracy, auroc, brierScore, calibration, compareCalibration, heldOutLogLikelihood, legacyHeldOutNats,
   predictMC, predictMean, summarize, disposeSummary} from '../predictive/index.js';
-import type {ReliabilityBin} from '../predictive/index.js';
+import type {EceComparison, ReliabilityBin} from '../predictive/index.js';
 import type {Digits} from './data.js';
 import {imagesTensor, rotate90} from './data.js';
 
@@ -44,6 +44,8 @@ export interface Evaluation {
   baseline: PredictorMetrics;
   /** A separately trained model (`--baseline-dir`, e.g. lenet5-deterministic), one pass. */
   deterministic?: PredictorMetrics & {modelDir: string};
+  /** ECE(MC predictive) − ECE(deterministic) with a 95% paired-bootstrap interval. */
+  eceVersusDeterministic?: EceComparison;
   seconds: number;
 }
 
@@ -161,15 +163,32 @@ export async function evaluateModel(model: tf.LayersModel, data: Digits,
 
 /** Single-pass (posterior-mean) metrics of another model, e.g. a trained deterministic twin. */
 export async function evaluateBaseline(model: tf.LayersModel, data: Digits,
-    batchSize: number): Promise<PredictorMetrics> {
+    batchSize: number): Promise<{metrics: PredictorMetrics, probs: Float32Array}> {
   const x = imagesTensor(data);
   const xOut = rotate90(x);
   const pIn = predictMean(model, x, {batchSize});
   const pOut = predictMean(model, xOut, {batchSize});
   const [eIn, eOut] = [entropyOf(pIn), entropyOf(pOut)];
-  const m = metricsOf(await read(pIn), data.labels, await read(eIn), await read(eOut));
+  const probs = await read(pIn);
+  const metrics = metricsOf(probs, data.labels, await read(eIn), await read(eOut));
   tf.dispose([x, xOut, pIn, pOut, eIn, eOut]);
-  return m;
+  return {metrics, probs};
+}
+
+/**
+ * Adds a separately trained deterministic model to `evaluation`: its single-pass metrics and the
+ * paired-bootstrap comparison of the MC predictive's ECE with its ECE on the same digits.
+ */
+export async function addDeterministic(evaluation: Evaluation, details: EvaluationDetails,
+    model: tf.LayersModel, data: Digits, batchSize: number, modelDir: string): Promise<void> {
+  const {metrics, probs} = await evaluateBaseline(model, data, batchSize);
+  evaluation.deterministic = {...metrics, modelDir};
+  evaluation.eceVersusDeterministic = compareCalibration(rows(details.meanProbs, classesOf(details)),
+      rows(probs, classesOf(details)), data.labels);
+}
+
+function classesOf(d: EvaluationDetails): number {
+  return d.meanProbs.length / d.labels.length;
 }
 
 /** A plain-text table of an evaluation. */
@@ -200,5 +219,10 @@ export function formatEvaluation(e: Evaluation): string {
     `  ${'mean mutual information (nats)'.padEnd(36)}${e.bayesian.meanMutualInformation.toFixed(4).padStart(12)}`,
     `  ${'mean expected entropy (nats)'.padEnd(36)}${e.bayesian.meanExpectedEntropy.toFixed(4).padStart(12)}`,
   ];
+  const c = e.eceVersusDeterministic;
+  if (c) {
+    lines.push(`  ECE, MC predictive − deterministic: ${c.difference.toFixed(4)} (${Math.round(c.level * 100)}% ` +
+        `paired-bootstrap interval [${c.lower.toFixed(4)}, ${c.upper.toFixed(4)}], ${c.resamples} resamples)`);
+  }
   return lines.join('\n');
 }

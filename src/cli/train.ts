@@ -1,16 +1,19 @@
 // `train`: fits a (Bayesian) model on the embedded digits by the per-example negative ELBO,
 // NLL + β·Σ KL/N (DISTRIBUTIONS.md §5), logs NLL and KL apart, saves model + history.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs';
 
 import {totalDivergence, variationalLayers} from '../layers/index.js';
+import {startBaseline} from './baseline.js';
+import type {BaselineRun} from './baseline.js';
 import type {DataSplit} from './data.js';
 import {IMAGE_SIZE, NUM_CLASSES, fakeSplit, mnistSplit, permutation} from './data.js';
-import {evaluateModel, formatEvaluation} from './evaluation.js';
-import type {Evaluation} from './evaluation.js';
+import {addDeterministic, evaluateModel, formatEvaluation} from './evaluation.js';
+import type {Evaluation, EvaluationDetails} from './evaluation.js';
 import {writeFileAtomic} from './fsutil.js';
-import {saveModel} from './model_io.js';
+import {loadModel, saveModel} from './model_io.js';
 import type {ModelName} from './models.js';
 import {buildModel, isBayesian} from './models.js';
 import {ProgressBar, formatDuration} from './progress.js';
@@ -26,12 +29,16 @@ export interface TrainOptions {
   klWeight?: number;
   /** Epochs over which β rises linearly from 0 to 1 (0: no annealing). */
   klAnnealEpochs: number;
+  /** Initial posterior stddev of every kernel weight; undefined: TFP's softplus(−3). */
+  posteriorScale?: number;
   samples: number;
   seed: number;
   out: string;
   fakeData: boolean;
   skipEval: boolean;
   backend: string;
+  /** Deterministic model trained alongside in a child process into `<out>/baseline`; null: none. */
+  baseline?: ModelName | null;
 }
 
 /** One optimisation step, as logged. */
@@ -65,6 +72,8 @@ export interface History {
   epochs: EpochRecord[];
   trainSeconds: number;
   evaluation: Evaluation | null;
+  /** The deterministic twin trained alongside (`--baseline`), if it finished. */
+  baseline?: {model: ModelName, dir: string, trainSeconds: number | null};
 }
 
 function batchTensors(split: DataSplit['train'], idx: Int32Array): {x: tf.Tensor4D, y: tf.Tensor1D} {
@@ -97,7 +106,7 @@ export async function train(opts: TrainOptions, log: TextSink, progress: TextSin
   const n = split.train.n;
   const klWeight = opts.klWeight ?? 1 / n;
   tf.util.assert(opts.batchSize > 0, () => 'batch size');
-  const model = buildModel(opts.model, {klWeight, seed: opts.seed});
+  const model = buildModel(opts.model, {klWeight, seed: opts.seed, posteriorScale: opts.posteriorScale});
   const optimizer = tf.train.adam(opts.lr);
   const stepsPerEpoch = Math.ceil(n / opts.batchSize);
   const annealSteps = opts.klAnnealEpochs * stepsPerEpoch;
@@ -107,6 +116,38 @@ export async function train(opts: TrainOptions, log: TextSink, progress: TextSin
       `${split.heldOut.n} held out; backend ${opts.backend}; ${opts.epochs} epochs × ${stepsPerEpoch} ` +
       `steps of ${opts.batchSize}; KL weight ${klWeight.toExponential(3)}` +
       `${annealSteps > 0 ? `, annealed over ${opts.klAnnealEpochs} epochs` : ''}\n`);
+  const baselineDir = path.join(opts.out, 'baseline');
+  const baselineRun = opts.baseline ? startBaseline({model: opts.baseline, out: baselineDir, epochs: opts.epochs,
+    batchSize: opts.batchSize, lr: opts.lr, seed: opts.seed, backend: opts.backend, threads: 1,
+    fakeData: opts.fakeData}) : null;
+  if (baselineRun) {
+    log.write(`baseline: training ${opts.baseline} alongside in a child process (log: ${baselineRun.log})\n`);
+  }
+  try {
+    return await trainAndEvaluate(opts, log, progress,
+        {split, model, optimizer, klWeight, bayesian, baselineRun, baselineDir});
+  } finally {
+    baselineRun?.stop();
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+interface TrainState {
+  split: DataSplit;
+  model: tf.Sequential;
+  optimizer: tf.Optimizer;
+  klWeight: number;
+  bayesian: boolean;
+  baselineRun: BaselineRun | null;
+  baselineDir: string;
+}
+
+async function trainAndEvaluate(opts: TrainOptions, log: TextSink, progress: TextSink,
+    {split, model, optimizer, klWeight, bayesian, baselineRun, baselineDir}: TrainState): Promise<History> {
+  const n = split.train.n;
+  const stepsPerEpoch = Math.ceil(n / opts.batchSize);
+  const annealSteps = opts.klAnnealEpochs * stepsPerEpoch;
   const steps: StepRecord[] = [];
   const epochs: EpochRecord[] = [];
   const xHeld = tf.tensor4d(split.heldOut.images, [split.heldOut.n, IMAGE_SIZE, IMAGE_SIZE, 1]);
@@ -166,11 +207,18 @@ export async function train(opts: TrainOptions, log: TextSink, progress: TextSin
   }
   xHeld.dispose();
   const trainSeconds = (performance.now() - trainStart) / 1000;
-  let evaluation: Evaluation | null = null;
+  let evaluated: {evaluation: Evaluation, details: EvaluationDetails} | null = null;
   if (!opts.skipEval) {
     const bar = new ProgressBar(progress, 'MC predictive', 2 * opts.samples + 2);
-    evaluation = (await evaluateModel(model, split.heldOut, {samples: opts.samples, batchSize: 1000,
-      onProgress: (d) => bar.update(d)})).evaluation;
+    evaluated = await evaluateModel(model, split.heldOut, {samples: opts.samples, batchSize: 1000,
+      onProgress: (d) => bar.update(d)});
+  }
+  const evaluation = evaluated?.evaluation ?? null;
+  const baseline = baselineRun ? await finishBaseline(opts, log, baselineRun, baselineDir) : undefined;
+  if (evaluated && baseline) {
+    const det = await loadModel('train', '--baseline', baselineDir);
+    await addDeterministic(evaluated.evaluation, evaluated.details, det, split.heldOut, 1000, baselineDir);
+    det.dispose();
   }
   await saveModel(model, opts.out);
   const {out: _out, ...rest} = opts;
@@ -178,14 +226,32 @@ export async function train(opts: TrainOptions, log: TextSink, progress: TextSin
     model: opts.model,
     options: {...rest, klWeight},
     data: {source: split.source, train: n, heldOut: split.heldOut.n},
-    steps, epochs, trainSeconds, evaluation,
+    steps, epochs, trainSeconds, evaluation, ...(baseline ? {baseline} : {}),
   };
   writeFileAtomic(path.join(opts.out, 'history.json'), JSON.stringify(history, null, 1));
   log.write(`\nSummary: trained ${opts.epochs} epochs in ${formatDuration(trainSeconds)} ` +
       `(${(trainSeconds / Math.max(1, step)).toFixed(2)} s/step) on ${opts.backend}.\n`);
   if (evaluation) log.write(`${formatEvaluation(evaluation)}\n`);
-  log.write(`Saved ${path.join(opts.out, 'model.json')}, weights.bin and history.json.\n`);
-  optimizer.dispose();
-  model.dispose();
+  log.write(`Saved ${path.join(opts.out, 'model.json')}, weights.bin and history.json` +
+      `${baseline ? `; the baseline in ${baselineDir}` : ''}.\n`);
   return history;
+}
+
+/** Waits for the baseline child; its summary, or undefined (with a warning) when it failed. */
+async function finishBaseline(opts: TrainOptions, log: TextSink, run: BaselineRun,
+    dir: string): Promise<History['baseline']> {
+  const code = await run.done;
+  if (code !== 0) {
+    log.write(`warning: the baseline ${opts.baseline} failed (exit code ${code}); see ${run.log}. ` +
+        'Continuing without it.\n');
+    return undefined;
+  }
+  let trainSeconds: number | null = null;
+  try {
+    const h = JSON.parse(fs.readFileSync(path.join(dir, 'history.json'), 'utf8')) as {trainSeconds?: unknown};
+    if (typeof h.trainSeconds === 'number') trainSeconds = h.trainSeconds;
+  } catch {
+    // the model files are what matters; the time is informational
+  }
+  return {model: opts.baseline!, dir, trainSeconds};
 }

@@ -18,6 +18,7 @@ import {fmt} from '../util/format.js';
 import {deserializeKerasObject, isConstraint, isInitializer, isRegularizer, serializeKerasObject} from '../util/keras_objects.js';
 import type {KerasObjectJson} from '../util/keras_objects.js';
 
+import {tapeMemo} from '../util/tape_memo.js';
 import {describeFn, registerFn} from './fn_registry.js';
 
 /** A tfjs initializer. */
@@ -80,7 +81,8 @@ function read(v: tfl.LayerVariable, constraint: Constraint | null): tf.Tensor {
 
 /**
  * A factory for a mean-field posterior: `Independent(Normal(loc, σ), rank(shape))` with
- * `σ = eps + softplus(u)` recomputed from the variable `u` on every read (so gradients reach `u`),
+ * `σ = eps + softplus(u)` computed from the variable `u` on every read (so gradients reach `u`) —
+ * once per gradient tape (`tapeMemo`): the forward pass and the KL term of a step share it —
  * or `Independent(Deterministic(loc), rank(shape))` when `isSingular`.
  *
  * Porting note: tfjs optimizers never apply constraints, so a loc / untransformed-scale constraint
@@ -119,7 +121,8 @@ export function defaultMeanFieldNormalFn(args: MeanFieldNormalArgs = {}): Distri
     }
     const u = addVariable(`${name}_untransformed_scale`, shape, scaleInit, scaleReg, scaleCon,
         dtype, trainable);
-    const scale = (): tf.Tensor => tf.add(EPS_FLOAT32, tf.softplus(read(u, scaleCon)));
+    // One softplus per training step: the estimator and the KL term share it (tapeMemo).
+    const scale = tapeMemo(() => tf.add(EPS_FLOAT32, tf.softplus(read(u, scaleCon))), () => [u.read()]);
     return new Independent({distribution: new Normal({loc: locFn, scale}),
       reinterpretedBatchNdims: shape.length});
   };

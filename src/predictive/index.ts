@@ -4,6 +4,6 @@ export {checkPositiveInt, predictMC, predictMean, predictWith} from './mc.js';
 export type {PredictMCArgs, Predictor} from './mc.js';
 export {disposeSummary, entropy, summarize} from './summary.js';
 export type {PredictiveSummary} from './summary.js';
-export {accuracy, auroc, brierScore, calibration, expectedCalibrationError, heldOutLogLikelihood,
+export {accuracy, auroc, brierScore, calibration, compareCalibration, expectedCalibrationError, heldOutLogLikelihood,
   legacyHeldOutNats} from './metrics.js';
-export type {Calibration, Labels, Probs2D, ReliabilityBin} from './metrics.js';
+export type {Calibration, EceComparison, Labels, Probs2D, ReliabilityBin} from './metrics.js';

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {ValueError} from '../util/errors.js';
+import {Sfc32} from '../util/random.js';
 import {fmt} from '../util/format.js';
 
 /** Integer class labels `[N]`, or one-hot labels `[N, C]` as a tensor. */
@@ -213,4 +214,95 @@ export function auroc(negative: tf.Tensor | ArrayLike<number>,
   }
   const u = rankSumPos - (pos.length * (pos.length + 1)) / 2;
   return u / (pos.length * neg.length);
+}
+
+/** A paired-bootstrap comparison of two predictors' expected calibration errors. */
+export interface EceComparison {
+  /** `ECE(a) − ECE(b)` on the data as given (negative: `a` is better calibrated). */
+  difference: number;
+  /** Percentile bootstrap interval of the difference at `level`. */
+  lower: number;
+  upper: number;
+  /** Standard deviation of the bootstrap differences. */
+  standardError: number;
+  level: number;
+  resamples: number;
+}
+
+/** Per example: the calibration bin of the top-class confidence, the confidence, and a hit flag. */
+function binned(p: HostProbs, y: Int32Array, bins: number): {bin: Int32Array, conf: Float64Array, hit: Uint8Array} {
+  const bin = new Int32Array(p.n);
+  const conf = new Float64Array(p.n);
+  const hit = new Uint8Array(p.n);
+  for (let i = 0; i < p.n; i++) {
+    const k = argMaxRow(p, i);
+    conf[i] = p.data[i * p.c + k]!;
+    bin[i] = Math.min(bins - 1, Math.max(0, Math.ceil(conf[i]! * bins) - 1));
+    hit[i] = k === y[i] ? 1 : 0;
+  }
+  return {bin, conf, hit};
+}
+
+/**
+ * Is one predictor better calibrated than another on the same examples, beyond the sampling noise
+ * of a finite held-out set? Resamples the examples with replacement (the same draw for both
+ * predictors: a paired bootstrap), recomputes both ECEs (`bins` equal-width bins, as
+ * {@link calibration}) and returns the observed difference `ECE(a) − ECE(b)` with a percentile
+ * interval. On 2,000 digits the ECE of a 98%-accurate classifier moves by ≈ 0.003 between
+ * resamples, the size of the differences one wants to read.
+ */
+export function compareCalibration(probsA: Probs2D, probsB: Probs2D, labels: Labels,
+    {bins = 15, resamples = 1000, level = 0.95, seed = 1}: {bins?: number, resamples?: number,
+      level?: number, seed?: number} = {}): EceComparison {
+  const owner = 'compareCalibration';
+  if (!Number.isInteger(bins) || bins < 1) {
+    throw new ValueError(`${owner}: bins must be a positive integer; got ${fmt(bins)}.`);
+  }
+  if (!Number.isInteger(resamples) || resamples < 2) {
+    throw new ValueError(`${owner}: resamples must be an integer ≥ 2; got ${fmt(resamples)}.`);
+  }
+  if (!(typeof level === 'number' && level > 0 && level < 1)) {
+    throw new ValueError(`${owner}: level must be a number in (0, 1); got ${fmt(level)}.`);
+  }
+  if (!Number.isInteger(seed)) throw new ValueError(`${owner}: seed must be an integer; got ${fmt(seed)}.`);
+  const a = hostProbs(owner, probsA);
+  const b = hostProbs(owner, probsB);
+  if (a.n !== b.n || a.c !== b.c) {
+    throw new ValueError(`${owner}: probsA and probsB must have the same shape; got [${a.n}, ${a.c}] and [${b.n}, ${b.c}].`);
+  }
+  const y = hostLabels(owner, labels, a.n, a.c);
+  const ea = binned(a, y, bins);
+  const eb = binned(b, y, bins);
+  const n = a.n;
+  const ece = (e: typeof ea, w: Float64Array): number => {
+    const count = new Float64Array(bins);
+    const conf = new Float64Array(bins);
+    const hits = new Float64Array(bins);
+    for (let i = 0; i < n; i++) {
+      const wi = w[i]!;
+      if (wi === 0) continue;
+      const k = e.bin[i]!;
+      count[k]! += wi;
+      conf[k]! += wi * e.conf[i]!;
+      hits[k]! += wi * e.hit[i]!;
+    }
+    let total = 0;
+    for (let k = 0; k < bins; k++) if (count[k]! > 0) total += Math.abs(hits[k]! - conf[k]!);
+    return total / n;
+  };
+  const ones = new Float64Array(n).fill(1);
+  const difference = ece(ea, ones) - ece(eb, ones);
+  const rng = new Sfc32(seed);
+  const diffs = new Float64Array(resamples);
+  const w = new Float64Array(n);
+  for (let r = 0; r < resamples; r++) {
+    w.fill(0);
+    for (let i = 0; i < n; i++) w[Math.min(n - 1, Math.floor(rng.nextOpenUnit() * n))]! += 1;
+    diffs[r] = ece(ea, w) - ece(eb, w);
+  }
+  const mean = diffs.reduce((s, v) => s + v, 0) / resamples;
+  const sd = Math.sqrt(diffs.reduce((s, v) => s + (v - mean) ** 2, 0) / (resamples - 1));
+  diffs.sort();
+  const q = (t: number): number => diffs[Math.min(resamples - 1, Math.max(0, Math.round(t * (resamples - 1))))]!;
+  return {difference, lower: q((1 - level) / 2), upper: q((1 + level) / 2), standardError: sd, level, resamples};
 }

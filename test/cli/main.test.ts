@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
 import {main} from '../../src/cli/main.js';
+import {loadModel} from '../../src/cli/model_io.js';
 
 interface Run {
   code: number;
@@ -72,6 +73,76 @@ describe('train', () => {
     const h = JSON.parse(fs.readFileSync(path.join(dir, 'history.json'), 'utf8'));
     // 4 steps per epoch, 8 anneal steps: β = min(1, step/8) before each step.
     expect(h.steps.map((s: {beta: number}) => s.beta)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((k) => k / 8));
+  });
+});
+
+describe('train --baseline (deterministic twin in a child process)', () => {
+  const dir = path.join(tmp, 'with-child-baseline');
+  let r: Run;
+  beforeAll(async () => {
+    r = await run('train', '--fake-data', '--model', 'mlp-flipout', '--backend', 'cpu', '--out', dir,
+      '--samples', '2', '--baseline', 'deterministic', '--seed', '5');
+  }, 120_000);
+
+  it('trains lenet5-deterministic alongside, saves it to <out>/baseline and prints its metrics beside the MC ones', () => {
+    expect(r.err).not.toMatch(/error|warning/);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/baseline: training lenet5-deterministic alongside/);
+    expect(r.out).toMatch(/MC predictive +posterior mean +deterministic/);
+    for (const f of ['model.json', 'weights.bin', 'history.json', 'train.log']) {
+      expect(fs.statSync(path.join(dir, 'baseline', f)).size).toBeGreaterThan(0);
+    }
+    const child = JSON.parse(fs.readFileSync(path.join(dir, 'baseline', 'history.json'), 'utf8'));
+    // Same split, epochs, batch, learning rate and seed as the parent.
+    expect(child.model).toBe('lenet5-deterministic');
+    expect(child.options).toMatchObject({epochs: 1, batchSize: 32, lr: 1e-3, seed: 5, backend: 'cpu'});
+    const h = JSON.parse(fs.readFileSync(path.join(dir, 'history.json'), 'utf8'));
+    expect(h.baseline).toMatchObject({model: 'lenet5-deterministic', dir: path.join(dir, 'baseline')});
+    expect(h.baseline.trainSeconds).toBeCloseTo(child.trainSeconds, 9);
+    expect(h.evaluation.deterministic.reliability).toHaveLength(15);
+    expect(h.evaluation.deterministic.modelDir).toBe(path.join(dir, 'baseline'));
+  });
+
+  it('evaluate picks up <model-dir>/baseline without --baseline-dir', async () => {
+    const json = path.join(tmp, 'auto-baseline.json');
+    const e = await run('evaluate', '--fake-data', '--model-dir', dir, '--samples', '2', '--backend', 'cpu',
+      '--json', json);
+    expect(e.code).toBe(0);
+    const ev = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(ev.deterministic.modelDir).toBe(path.join(dir, 'baseline'));
+  });
+
+  it('refuses a Bayesian --baseline by name, before writing anything', async () => {
+    const bad = path.join(tmp, 'bad-baseline');
+    const b = await run('train', '--fake-data', '--model', 'mlp-flipout', '--backend', 'cpu', '--out', bad,
+      '--baseline', 'mlp-flipout');
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/--baseline must be "none" or a deterministic model .*got "mlp-flipout"/);
+    expect(fs.existsSync(path.join(bad, 'model.json'))).toBe(false);
+  });
+});
+
+describe('train --posterior-scale', () => {
+  it('starts every kernel stddev at the given σ₀: untransformed scales ~ N(softplus⁻¹(σ₀), 0.1)', async () => {
+    const dir = path.join(tmp, 'posterior-scale');
+    const r = await run('train', '--fake-data', '--model', 'mlp-flipout', '--backend', 'cpu', '--out', dir,
+      '--posterior-scale', '0.01', '--epochs', '1', '--lr', '1e-9', '--skip-eval');
+    expect(r.code).toBe(0);
+    const model = await loadModel('test', '--model-dir', dir);
+    const u = model.getLayer('dense1').weights.find((w) => /kernel_posterior_untransformed_scale/.test(w.name))!;
+    const v = Array.from(u.read().dataSync());
+    const n = v.length;
+    const mean = v.reduce((a, b) => a + b, 0) / n;
+    // softplus⁻¹(0.01) = log(expm1(0.01)) = −4.600165…; SE of the mean of n N(·, 0.1) draws.
+    expect(Math.abs(mean - Math.log(Math.expm1(0.01)))).toBeLessThan(5 * 0.1 / Math.sqrt(n));
+    model.dispose();
+  });
+
+  it('refuses a non-positive σ₀', async () => {
+    const r = await run('train', '--fake-data', '--backend', 'cpu', '--out', path.join(tmp, 'ps0'),
+      '--posterior-scale', '0');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--posterior-scale/);
   });
 });
 

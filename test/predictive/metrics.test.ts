@@ -90,3 +90,48 @@ describe('auroc', () => {
     expect(() => predictive.auroc([1], [NaN])).toThrowError(/positive must be .*NaN/);
   });
 });
+
+describe('compareCalibration (paired bootstrap of ECE(a) − ECE(b))', () => {
+  // 400 examples, label 0 on 320 (accuracy p = 0.8 for both predictors, which always pick class 0).
+  // a is always underconfident (confidence 0.5), b always overconfident (0.99), so on any resample
+  // with accuracy p*: ECE(a) = p* − 0.5, ECE(b) = 0.99 − p*, difference = 2p* − 1.49 — whose
+  // bootstrap distribution is 2·Binomial(400, 0.8)/400 − 1.49: sd 2·√(0.8·0.2/400) = 0.04.
+  const n = 400;
+  const labels = Array.from({length: n}, (_, i) => (i < 320 ? 0 : 1));
+  const a = Array.from({length: n}, () => [0.5, 0.3, 0.2]);
+  const b = Array.from({length: n}, () => [0.99, 0.005, 0.005]);
+
+  it('gives the closed-form difference 2·0.8 − 1.49 = 0.11 and bootstrap sd 0.04 (±10%, 5 SE of the sd estimate)', () => {
+    const c = predictive.compareCalibration(a, b, labels, {resamples: 2000, seed: 7});
+    expect(c.difference).toBeCloseTo(0.11, 12);
+    expect(c.difference).toBeCloseTo(predictive.calibration(a, labels).ece - predictive.calibration(b, labels).ece, 12);
+    // The sd of 2000 bootstrap draws has relative standard error ≈ 1/√(2·2000) = 1.6%.
+    expect(Math.abs(c.standardError / 0.04 - 1)).toBeLessThan(5 * 0.016);
+    // Percentile interval ≈ ±1.96 sd around 0.11 (binomial is close to normal at n·p·q = 64).
+    expect(c.lower).toBeGreaterThan(0.11 - 1.96 * 0.04 * 1.15);
+    expect(c.lower).toBeLessThan(0.11 - 1.96 * 0.04 * 0.85);
+    expect(c.upper).toBeGreaterThan(0.11 + 1.96 * 0.04 * 0.85);
+    expect(c.upper).toBeLessThan(0.11 + 1.96 * 0.04 * 1.15);
+    expect(c).toMatchObject({level: 0.95, resamples: 2000});
+  });
+
+  it('is exactly 0 with a zero-width interval for identical predictors, and repeatable by seed', () => {
+    const c = predictive.compareCalibration(b, b, labels, {resamples: 50});
+    expect([c.difference, c.lower, c.upper, c.standardError]).toEqual([0, 0, 0, 0]);
+    const x = predictive.compareCalibration(a, b, labels, {resamples: 100, seed: 3});
+    expect(predictive.compareCalibration(a, b, labels, {resamples: 100, seed: 3})).toEqual(x);
+    // Tensors (float32) resample the same examples: equal up to float32 rounding of 0.3/0.99.
+    const y = predictive.compareCalibration(tf.tensor2d(a), tf.tensor2d(b), tf.tensor1d(labels, 'int32'),
+      {resamples: 100, seed: 3});
+    for (const k of ['difference', 'lower', 'upper', 'standardError'] as const) expect(y[k]).toBeCloseTo(x[k], 6);
+  });
+
+  it('refuses mismatched shapes and bad options, naming them', () => {
+    expect(() => predictive.compareCalibration(a, a.slice(1), labels))
+      .toThrowError(/probsA and probsB must have the same shape; got \[400, 3\] and \[399, 3\]/);
+    expect(() => predictive.compareCalibration(a, b, labels, {resamples: 1}))
+      .toThrowError(/resamples must be an integer ≥ 2; got 1/);
+    expect(() => predictive.compareCalibration(a, b, labels, {level: 1}))
+      .toThrowError(/level must be a number in \(0, 1\); got 1/);
+  });
+});
