@@ -162,6 +162,16 @@ function metricsTable(e: Evaluation): string {
     row('mean mutual information, epistemic (nats)', e.bayesian.meanMutualInformation, null) + '</table>';
 }
 
+function eceComparison(e: Evaluation): string {
+  const c = e.eceVersusDeterministic;
+  if (!c) return '';
+  const verdict = c.upper < 0 ? 'the MC predictive is better calibrated' :
+    c.lower > 0 ? 'the deterministic net is better calibrated' : 'the difference is within the sampling noise of this held-out set';
+  return `<p>ECE of the MC predictive minus the deterministic net's: ${c.difference.toFixed(4)}, ` +
+    `${Math.round(c.level * 100)}% paired-bootstrap interval [${c.lower.toFixed(4)}, ${c.upper.toFixed(4)}] ` +
+    `(${c.resamples} resamples of the held-out digits): ${verdict}.</p>`;
+}
+
 function html(title: string, h: History | null, e: Evaluation, figures: Figure[]): string {
   const opts = h ? `<p>Model <b>${esc(h.model)}</b>, ${h.epochs.length} epochs on ${h.data.train} ${esc(h.data.source)} digits ` +
     `(${h.data.heldOut} held out), batch ${h.options.batchSize}, Adam ${h.options.lr}, KL weight ` +
@@ -171,7 +181,7 @@ body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#22
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
 td:first-child{text-align:left}figure{display:inline-block;margin:10px;vertical-align:top}
 figcaption{font-size:0.9em;color:#555}</style></head><body><h1>${esc(title)}</h1>${opts}
-<h2>Held-out metrics</h2>${metricsTable(e)}
+<h2>Held-out metrics</h2>${metricsTable(e)}${eceComparison(e)}
 <p>Out-of-distribution inputs are the held-out digits rotated by 90°. Reliability bins hold
 confidences in (b/15, (b+1)/15]. The posterior-mean baseline uses every weight's posterior mean (one
 deterministic pass).</p><h2>Figures</h2>

@@ -110,6 +110,18 @@ describe('train --baseline (deterministic twin in a child process)', () => {
     expect(e.code).toBe(0);
     const ev = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(ev.deterministic.modelDir).toBe(path.join(dir, 'baseline'));
+    const c = ev.eceVersusDeterministic;
+    expect(c.difference).toBeCloseTo(ev.bayesian.ece - ev.deterministic.ece, 9);
+    expect(c.lower).toBeLessThanOrEqual(c.upper);
+    expect(e.out).toMatch(/ECE, MC predictive − deterministic: -?\d\.\d{4} \(95% paired-bootstrap interval/);
+  });
+
+  it('report shows the deterministic twin beside the MC predictive, with the ECE comparison', async () => {
+    const rep = await run('report', '--fake-data', '--model-dir', dir, '--samples', '2', '--backend', 'cpu');
+    expect(rep.code).toBe(0);
+    const html = fs.readFileSync(path.join(dir, 'report', 'report.html'), 'utf8');
+    expect(html).toMatch(/<th>deterministic net<\/th>/);
+    expect(html).toMatch(/paired-bootstrap interval/);
   });
 
   it('refuses a Bayesian --baseline by name, before writing anything', async () => {
