@@ -15,6 +15,7 @@ import {fmt} from '../util/format.js';
 import {deserializeKerasObject, isActivation, isRegularizer, serializeKerasObject} from '../util/keras_objects.js';
 import type {KerasObjectJson} from '../util/keras_objects.js';
 import {checkSeed, SeedStream} from '../util/seed.js';
+import {isTapeRecording} from '../util/tape_memo.js';
 
 import {defaultMeanFieldNormalFn, defaultMultivariateNormalFn, klDivergenceFn, meanTensorFn, sampleTensorFn} from './default_fns.js';
 import type {AddVariableFn, DistributionFn, DivergenceFn, Regularizer} from './default_fns.js';
@@ -307,20 +308,25 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const input = tf.cast(singleTensor(this.kind.className, inputs), 'float32');
-      const op = this.op;
-      let h = this.applyKernel(op.toCanonical(input));
-      if (this.biasPosterior !== null) {
-        const tensorFn = this.usePosteriorMean ? meanTensorFn : this.biasPosteriorTensorFn;
-        const bias = tensorFn(this.biasPosterior, this.noise.nextSeed());
-        this.replaceKept('bias', bias);
-        h = tf.add(h, bias);
-      }
-      const y = this.activation.apply(op.fromCanonical(h, input.shape));
-      if (this.activityRegularizerFn !== null) this.replaceKept('output', y);
-      return y;
-    });
+    // Under a gradient tape, tfjs disposes every intermediate of the forward pass once the pass is
+    // done, so a scope here would only release σ = softplus(ρ) before the KL term of the same step
+    // reads it (tapeMemo); outside a tape, a scope frees the intermediates of each call.
+    return isTapeRecording() ? this.forward(inputs) : tf.tidy(() => this.forward(inputs));
+  }
+
+  private forward(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const input = tf.cast(singleTensor(this.kind.className, inputs), 'float32');
+    const op = this.op;
+    let h = this.applyKernel(op.toCanonical(input));
+    if (this.biasPosterior !== null) {
+      const tensorFn = this.usePosteriorMean ? meanTensorFn : this.biasPosteriorTensorFn;
+      const bias = tensorFn(this.biasPosterior, this.noise.nextSeed());
+      this.replaceKept('bias', bias);
+      h = tf.add(h, bias);
+    }
+    const y = this.activation.apply(op.fromCanonical(h, input.shape));
+    if (this.activityRegularizerFn !== null) this.replaceKept('output', y);
+    return y;
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {

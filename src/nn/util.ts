@@ -12,6 +12,7 @@ import {Normal} from '../distributions/normal.js';
 import {Sample} from '../distributions/sample.js';
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
+import {tapeMemo} from '../util/tape_memo.js';
 
 import {callInitializer, glorotUniform, zeros} from './initializers.js';
 import type {Initializer} from './initializers.js';
@@ -118,8 +119,9 @@ export function makeKernelBiasPosteriorMvnDiag(kernelShape: number[], biasShape:
     const u = makeVariable(uInit, `${name}_scale`);
     uInit.dispose();
     variables.push(loc, u);
-    // σ = softplus(u) + 1e-5: the shift keeps σ > 0 where softplus underflows.
-    const normal = new Normal({loc, scale: () => tf.add(tf.softplus(u), SCALE_SHIFT)});
+    // σ = softplus(u) + 1e-5: the shift keeps σ > 0 where softplus underflows. Computed once per
+    // gradient tape: the sample and the penalty's log-densities of one step share it.
+    const normal = new Normal({loc, scale: tapeMemo(() => tf.add(tf.softplus(u), SCALE_SHIFT), () => [u])});
     return new Independent({distribution: normal, reinterpretedBatchNdims: shape.length, name});
   };
   const kernel = part(checkShape(owner, 'kernelShape', kernelShape), args.kernelInitializer ?? glorotUniform(),

@@ -12,6 +12,11 @@ function engineState(): EngineState {
   return (tf.engine() as unknown as {state: EngineState}).state;
 }
 
+/** Whether a gradient tape is recording (inside `tf.grad`, `variableGrads`, `minimize`). */
+export function isTapeRecording(): boolean {
+  return engineState().gradientDepth > 0;
+}
+
 /**
  * Wraps `compute` (a pure function of the `sources` tensors' values) so that repeated calls while
  * one gradient tape is recording return the same tensor, which the tape already holds: the
@@ -21,7 +26,8 @@ function engineState(): EngineState {
  * outside, every call computes afresh, so callers may dispose what they get; (2) it is the same
  * tape as when the value was made — a new step or a separate `variableGrads(() => kl)` recomputes,
  * so its tape sees the ops; (3) every source still holds the same data (a `Variable.assign`
- * replaces its `dataId`); (4) the value is not disposed (an inner `tf.tidy` may have released it).
+ * replaces its `dataId`); (4) the value is not disposed. The memoized value survives `tf.tidy`
+ * scopes and is disposed when the outermost gradient computation ends (nothing outlives the step).
  */
 export function tapeMemo(compute: () => tf.Tensor, sources: () => readonly tf.Tensor[]): () => tf.Tensor {
   let value: tf.Tensor | null = null;
@@ -29,7 +35,7 @@ export function tapeMemo(compute: () => tf.Tensor, sources: () => readonly tf.Te
   let ids: readonly object[] = [];
   return () => {
     const state = engineState();
-    if (!(state.gradientDepth > 0)) {
+    if (!isTapeRecording()) {
       value = null;
       return compute();
     }
@@ -37,8 +43,15 @@ export function tapeMemo(compute: () => tf.Tensor, sources: () => readonly tf.Te
     if (value !== null && !value.isDisposed && tape === state.activeTape && sameIds(ids, srcIds)) {
       return value;
     }
-    value = compute();
-    tape = state.activeTape;
+    const activeTape = state.activeTape;
+    if (!Array.isArray(activeTape)) return compute();   // engine internals changed: no memo
+    // The value must outlive the scopes it was made in (a model's call is one tf.tidy, the KL term
+    // is read after it), and die with the step: keep it, and hand it to the tape as a "saved"
+    // tensor of an inert node (no inputs, no outputs: never on a gradient path), which tfjs
+    // disposes with the tape's other saved tensors when the outermost gradient is done.
+    value = tf.keep(compute());
+    activeTape.push({id: -1, kernelName: 'tapeMemo', inputs: {}, outputs: [], gradient: null, saved: [value]});
+    tape = activeTape;
     ids = srcIds;
     return value;
   };

@@ -111,3 +111,37 @@ describe('memory', () => {
     });
   }
 });
+
+describe('σ = softplus(ρ) once per training step (tapeMemo)', () => {
+  // Counted with tf.profile: the estimator and the KL term of one step share σ, inside model.fit's
+  // tape as in a custom minimize; Adam's update follows. Gradients are checked by the oracle tests.
+  const cases: Array<[string, () => tf.layers.Layer, number[]]> = [
+    ['DenseReparameterization', () => tfp.layers.denseReparameterization({units: 3, seed: 1}), [4]],
+    ['DenseFlipout', () => tfp.layers.denseFlipout({units: 3, seed: 1}), [4]],
+    ['DenseLocalReparameterization', () => tfp.layers.denseLocalReparameterization({units: 3, seed: 1}), [4]],
+    ['Conv2DFlipout', () => tfp.layers.conv2dFlipout({filters: 2, kernelSize: 3, seed: 1}), [5, 5, 1]],
+  ];
+  for (const [name, make, inputShape] of cases) {
+    it(`${name}: one Softplus kernel per step, numTensors flat`, async () => {
+      const layer = make();
+      const model = tf.sequential({layers: [tf.layers.inputLayer({inputShape}), layer]});
+      const x = tf.ones([2, ...inputShape]);
+      const opt = tf.train.adam(1e-3);
+      const step = (): void => {
+        opt.minimize(() => {
+          const y = model.apply(x, {training: true}) as tf.Tensor;
+          return tf.add(tf.sum(y), tfp.layers.totalDivergence(model)) as tf.Scalar;
+        }, true)?.dispose();
+      };
+      step();
+      const settled = tf.memory().numTensors;
+      const info = await tf.profile(step);
+      expect(info.kernels.filter((k) => k.name === 'Softplus')).toHaveLength(1);
+      step();
+      expect(tf.memory().numTensors).toBe(settled);
+      tf.dispose(x);
+      opt.dispose();
+      model.dispose();
+    });
+  }
+});

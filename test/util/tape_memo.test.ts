@@ -80,16 +80,33 @@ describe('tapeMemo', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('recomputes when an inner tidy released the memoized value', () => {
+  it('survives inner tf.tidy scopes (a model call is one) and is disposed when the gradient is done', () => {
     u = tf.variable(tf.tensor1d(U));
     const scale = make();
+    const before = tf.memory().numTensors;
     const {value, grads} = tf.variableGrads(() => {
-      const s = tf.tidy(() => tf.sum(scale()));      // the softplus output is disposed here
+      const s = tf.tidy(() => tf.sum(scale()));      // made inside a scope that ends here
       return tf.add(s, tf.sum(scale())) as tf.Scalar;
     }, [u]);
-    expect(calls).toBe(2);
+    expect(calls).toBe(1);
     const g = Array.from(grads[u.name]!.dataSync());
     g.forEach((v, i) => expect(v).toBeCloseTo(2 * sigmoid(U[i]!), 6));
     tf.dispose([value, ...Object.values(grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('keeps numTensors flat over repeated optimizer steps', () => {
+    u = tf.variable(tf.tensor1d(U));
+    const scale = make();
+    const opt = tf.train.adam(0.01);
+    const step = (): void => {
+      opt.minimize(() => tf.add(tf.sum(tf.tidy(() => tf.square(scale()))), tf.sum(scale())) as tf.Scalar, true)?.dispose();
+    };
+    step();
+    const settled = tf.memory().numTensors;   // Adam's slots exist now
+    for (let i = 0; i < 5; i++) step();
+    expect(tf.memory().numTensors).toBe(settled);
+    expect(calls).toBe(6);                     // once per step
+    opt.dispose();
   });
 });
