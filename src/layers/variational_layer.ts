@@ -15,7 +15,6 @@ import {fmt} from '../util/format.js';
 import {deserializeKerasObject, isActivation, isRegularizer, serializeKerasObject} from '../util/keras_objects.js';
 import type {KerasObjectJson} from '../util/keras_objects.js';
 import {checkSeed, SeedStream} from '../util/seed.js';
-import {isTapeRecording} from '../util/tape_memo.js';
 
 import {defaultMeanFieldNormalFn, defaultMultivariateNormalFn, klDivergenceFn, meanTensorFn, sampleTensorFn} from './default_fns.js';
 import type {AddVariableFn, DistributionFn, DivergenceFn, Regularizer} from './default_fns.js';
@@ -308,10 +307,7 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    // Under a gradient tape, tfjs disposes every intermediate of the forward pass once the pass is
-    // done, so a scope here would only release σ = softplus(ρ) before the KL term of the same step
-    // reads it (tapeMemo); outside a tape, a scope frees the intermediates of each call.
-    return isTapeRecording() ? this.forward(inputs) : tf.tidy(() => this.forward(inputs));
+    return tf.tidy(() => this.forward(inputs));
   }
 
   private forward(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
