@@ -120,7 +120,8 @@ function evaluationFigures(e: Evaluation, d: EvaluationDetails, images: Float32A
   const k = Math.min(8, byEntropy.length);
   return [
     {name: 'reliability', title: 'Reliability diagram (15 bins)', svg: reliabilityDiagram(
-        `Reliability: ECE ${e.bayesian.ece.toFixed(4)} (MC) vs ${e.baseline.ece.toFixed(4)} (posterior mean)`,
+        `Reliability: ECE ${e.bayesian.ece.toFixed(4)} (MC), ${e.baseline.ece.toFixed(4)} (posterior mean)` +
+          `${e.deterministic ? `, ${e.deterministic.ece.toFixed(4)} (deterministic)` : ''}`,
         [{name: `MC predictive, S=${e.samples}`, bins: e.bayesian.reliability},
           {name: 'posterior mean', bins: e.baseline.reliability},
           ...(e.deterministic ? [{name: 'deterministic net', bins: e.deterministic.reliability}] : [])])},
