@@ -42,13 +42,20 @@ export async function loadModelDir(owner: string, p: ParsedArgs,
 
 /**
  * The deterministic model to compare with: `--baseline-dir` if given, else `<model-dir>/baseline`
- * when `train` left one there, else none.
+ * when the model's history.json says `train` trained one there (a stale `baseline/` from an
+ * earlier run with other settings is not picked up), else none.
  */
 export function baselineDirFor(p: ParsedArgs): string | undefined {
   const given = getString(p, 'baseline-dir');
   if (given !== undefined) return given;
-  const beside = path.join(path.resolve(getString(p, 'model-dir', DEFAULT_MODEL_DIR)), 'baseline');
-  return fs.existsSync(path.join(beside, 'model.json')) ? beside : undefined;
+  const dir = path.resolve(getString(p, 'model-dir', DEFAULT_MODEL_DIR));
+  const beside = path.join(dir, 'baseline');
+  try {
+    const h = JSON.parse(fs.readFileSync(path.join(dir, 'history.json'), 'utf8')) as {baseline?: {dir?: unknown}};
+    return h.baseline !== undefined && fs.existsSync(path.join(beside, 'model.json')) ? beside : undefined;
+  } catch {
+    return undefined;   // no or unreadable history: compare only when asked (--baseline-dir)
+  }
 }
 
 /** The held-out digits the model was (or would have been) evaluated on. */

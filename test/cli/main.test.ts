@@ -116,6 +116,19 @@ describe('train --baseline (deterministic twin in a child process)', () => {
     expect(e.out).toMatch(/ECE, MC predictive − deterministic: -?\d\.\d{4} \(95% paired-bootstrap interval/);
   });
 
+  it('evaluate ignores a stale <model-dir>/baseline that the model\'s history.json does not name', async () => {
+    const stale = path.join(tmp, 'stale-baseline');
+    fs.cpSync(modelDir, stale, {recursive: true});                       // trained without a baseline
+    fs.cpSync(path.join(dir, 'baseline'), path.join(stale, 'baseline'), {recursive: true});
+    const json = path.join(tmp, 'stale.json');
+    const e = await run('evaluate', '--fake-data', '--model-dir', stale, '--samples', '2', '--backend', 'cpu',
+      '--json', json);
+    expect(e.code).toBe(0);
+    const ev = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(ev.deterministic).toBeUndefined();
+    expect(ev.eceVersusDeterministic).toBeUndefined();
+  });
+
   it('report shows the deterministic twin beside the MC predictive, with the ECE comparison', async () => {
     const rep = await run('report', '--fake-data', '--model-dir', dir, '--samples', '2', '--backend', 'cpu');
     expect(rep.code).toBe(0);
