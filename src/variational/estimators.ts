@@ -49,6 +49,32 @@ function signShape(t: tf.Tensor, granularity: SignGranularity): number[] {
 }
 
 /**
+ * Backends that run kernels on the host, where a broadcasting multiply walks a per-element index:
+ * `[128,28,28,6] ⊙ [128,1,1,6]` takes 2.7 ns per element on wasm and 111 on cpu, against 0.16 and
+ * 4.6 for operands of one shape. There per-(example, channel) signs are expanded to the full shape
+ * first — the same ±1 values, so the same products — and the multiply (forward and backward) is a
+ * same-shape one. GPU backends broadcast cheaply and keep the small tensor.
+ */
+const HOST_BACKENDS: ReadonlySet<string> = new Set(['cpu', 'wasm']);
+
+/** `signs` of shape `[b, 1, …, 1, c]` repeated over the middle axes of `shape` (`[b, …, c]`). */
+function expandSigns(signs: tf.Tensor, shape: number[]): tf.Tensor {
+  if (signs.size === tf.util.sizeFromShape(shape) || !HOST_BACKENDS.has(tf.getBackend())) return signs;
+  const b = shape[0] as number;
+  const c = shape[shape.length - 1] as number;
+  const mid = tf.util.sizeFromShape(shape) / (b * c);
+  const v = signs.dataSync();
+  const out = new Float32Array(b * mid * c);
+  let o = 0;
+  for (let i = 0; i < b; i++) {
+    for (let m = 0; m < mid; m++) {
+      for (let k = 0; k < c; k++) out[o++] = v[i * c + k] as number;
+    }
+  }
+  return tf.tensor(out, shape, 'float32');
+}
+
+/**
  * Flipout (Wen et al., 2018): `op(x, μ) + op(x ⊙ s_in, ΔW) ⊙ s_out` with `ΔW` one zero-mean
  * kernel-shaped perturbation per call and pseudo-independent signs per example. Each row has the
  * reparameterization marginal; rows are uncorrelated. Two linear maps per call.
@@ -56,9 +82,9 @@ function signShape(t: tf.Tensor, granularity: SignGranularity): number[] {
 export function flipout(op: LinearOp, x: tf.Tensor, loc: tf.Tensor, deltaKernel: tf.Tensor,
     noise: NoiseSource, granularity: SignGranularity): tf.Tensor {
   return tf.tidy(() => {
-    const signsIn = noise.rademacher(signShape(x, granularity));
+    const signsIn = expandSigns(noise.rademacher(signShape(x, granularity)), x.shape);
     const perturbation = op.apply(tf.mul(x, signsIn), deltaKernel);
-    const signsOut = noise.rademacher(signShape(perturbation, granularity));
+    const signsOut = expandSigns(noise.rademacher(signShape(perturbation, granularity)), perturbation.shape);
     return tf.add(op.apply(x, loc), tf.mul(perturbation, signsOut));
   });
 }
