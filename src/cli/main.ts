@@ -96,6 +96,7 @@ async function runTrain(p: ParsedArgs, io: Io): Promise<void> {
   const model = checkModelName('train', getString(p, 'model', 'lenet5-flipout'));
   const out = ensureWritableDir('train', '--out', getString(p, 'out', DEFAULT_MODEL_DIR));
   const baseline = baselineFor(model, getString(p, 'baseline'), fakeData);
+  if (baseline) ensureWritableDir('train', '--out (its baseline/ subdirectory)', path.join(out, 'baseline'));
   // One XNNPACK thread per core even while the baseline child (1 thread) runs: measured on 2 cores,
   // 2 threads trained the Bayesian LeNet-5 in 190 s and evaluated it in 79 s, 1 thread in 220 s
   // and 133 s (the child finishes after ~110 s and leaves its core to the pool).

@@ -137,6 +137,17 @@ describe('train --baseline (deterministic twin in a child process)', () => {
     expect(html).toMatch(/paired-bootstrap interval/);
   });
 
+  it('refuses an <out>/baseline that is not a writable directory, before training', async () => {
+    const out = path.join(tmp, 'baseline-is-a-file');
+    fs.mkdirSync(out, {recursive: true});
+    fs.writeFileSync(path.join(out, 'baseline'), 'not a directory');
+    const b = await run('train', '--fake-data', '--model', 'mlp-flipout', '--backend', 'cpu', '--out', out,
+      '--baseline', 'mlp-deterministic');
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/--out \(its baseline\/ subdirectory\) must be a writable directory; got ".*baseline-is-a-file\/baseline"/);
+    expect(fs.existsSync(path.join(out, 'model.json'))).toBe(false);
+  });
+
   it('refuses a Bayesian --baseline by name, before writing anything', async () => {
     const bad = path.join(tmp, 'bad-baseline');
     const b = await run('train', '--fake-data', '--model', 'mlp-flipout', '--backend', 'cpu', '--out', bad,
