@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
+import {hasKernel, KL_STANDARD_NORMAL, KL_STANDARD_NORMAL_GRAD} from '../util/fused_kernels.js';
 import {broadcastShapes, shapesEqual} from '../util/shape.js';
 import {randomNormal} from '../util/random.js';
 
@@ -129,8 +130,19 @@ export class Normal extends Distribution {
  */
 const klStandardNormal = tf.customGrad(((loc: tf.Tensor, scale: tf.Tensor, save: tf.GradSaveFunc) => {
   save([loc, scale]);
-  // With d = σ − 1 (exact near σ = 1): ½(σ² − 1) − log σ = ½d(d + 2) − log1p(d), which keeps
-  // its accuracy when σ ≈ 1 (the expm1 concern of the general rule).
+  // A backend's fused kernel (wasm: one SIMD pass, src/backends/wasm_fused.ts), else tfjs ops.
+  if (hasKernel(KL_STANDARD_NORMAL) && loc.dtype === 'float32') {
+    return {
+      value: tf.engine().runKernel(KL_STANDARD_NORMAL, {loc, scale}) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [l, s] = saved as [tf.Tensor, tf.Tensor];
+        return tf.engine().runKernel(KL_STANDARD_NORMAL_GRAD, {loc: l, scale: s, dy}) as unknown as tf.Tensor[];
+      },
+    };
+  }
+  // With d = σ − 1 (exact for σ ∈ [½, 2]): ½(σ² − 1) − log σ = ½d(d + 2) − log1p(d); near σ = 1
+  // its absolute error is a float32 ulp of d (the wasm kernel also keeps the relative precision of
+  // the ≈ d² result there).
   const d = tf.sub(scale, 1);
   const value = tf.sub(tf.mul(0.5, tf.add(tf.square(loc), tf.mul(d, tf.add(d, 2)))), tf.log1p(d));
   return {
