@@ -220,3 +220,197 @@ export function klStdNormalGrad(loc: usize, scale: usize, dy: usize, dLoc: usize
     store1(dScale + i, f32x4.mul(g, f32x4.sub(s, f32x4.div(f32x4.splat(1.0), s))));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Random numbers: Philox4x32-10 (Salmon et al., SC'11; Random123's key schedule and constants),
+// four counters at a time, one per lane. Key = the 64-bit seed, counter = (block, 0, 0, 0): the
+// stream of a seed is a pure function of the element index, so no state is kept between calls.
+
+const PHILOX_M0: i32 = 0xd2511f53;
+const PHILOX_M1: i32 = 0xcd9e8d57;
+const PHILOX_W0: i32 = 0x9e3779b9;
+const PHILOX_W1: i32 = 0xbb67ae85;
+
+// Outputs of philox (four words per lane) and of boxMuller (two normals per lane): wasm globals,
+// not memory.
+let zCos: v128 = i32x4(0, 0, 0, 0);
+let zSin: v128 = i32x4(0, 0, 0, 0);
+let w0: v128 = i32x4(0, 0, 0, 0);
+let w1: v128 = i32x4(0, 0, 0, 0);
+let w2: v128 = i32x4(0, 0, 0, 0);
+let w3: v128 = i32x4(0, 0, 0, 0);
+
+/** High 32 bits of the unsigned products a·m, lane by lane. */
+// @ts-ignore: decorator
+@inline function mulhi(a: v128, m: v128): v128 {
+  const lo = i64x2.extmul_low_i32x4_u(a, m);
+  const hi = i64x2.extmul_high_i32x4_u(a, m);
+  return v128.shuffle<i32>(lo, hi, 1, 3, 5, 7);
+}
+
+/** Philox4x32-10 of counters (c0, 0, 0, 0) under key (k0, k1), lane by lane, into w0..w3. */
+// @ts-ignore: decorator
+@inline function philox(c0: v128, k0: i32, k1: i32): void {
+  philoxRounds(c0, i32x4.splat(0), i32x4.splat(0), i32x4.splat(0), k0, k1);
+}
+
+/** The ten rounds of Philox4x32 on counters (x0, x1, x2, x3), key (k0, k1), into w0..w3. */
+// @ts-ignore: decorator
+@inline function philoxRounds(x0: v128, x1: v128, x2: v128, x3: v128, k0: i32, k1: i32): void {
+  let key0 = k0;
+  let key1 = k1;
+  const m0 = i32x4.splat(PHILOX_M0);
+  const m1 = i32x4.splat(PHILOX_M1);
+  for (let r = 0; r < 10; r++) {
+    const hi0 = mulhi(x0, m0);
+    const lo0 = i32x4.mul(x0, m0);
+    const hi1 = mulhi(x2, m1);
+    const lo1 = i32x4.mul(x2, m1);
+    x0 = v128.xor(v128.xor(hi1, x1), i32x4.splat(key0));
+    x1 = lo1;
+    x2 = v128.xor(v128.xor(hi0, x3), i32x4.splat(key1));
+    x3 = lo0;
+    key0 += PHILOX_W0;
+    key1 += PHILOX_W1;
+  }
+  w0 = x0;
+  w1 = x1;
+  w2 = x2;
+  w3 = x3;
+}
+
+/** The counters of block b: 4b + lane. */
+// @ts-ignore: decorator
+@inline function counters(b: i32): v128 {
+  return i32x4.add(i32x4.splat(b << 2), i32x4(0, 1, 2, 3));
+}
+
+/** A word to a float32 uniform on (0, 1): (⌊w / 2^9⌋ + ½) · 2^−23, exact in float32. */
+// @ts-ignore: decorator
+@inline function unitOpen(w: v128): v128 {
+  const k = f32x4.convert_i32x4_u(i32x4.shr_u(w, 9));
+  return f32x4.mul(f32x4.add(k, f32x4.splat(0.5)), f32x4.splat(1.1920928955078125e-7));
+}
+
+/**
+ * Box–Muller: two standard normals r·cos θ, r·sin θ from the words a (radius) and b (angle), with
+ * r = √(−2 ln u), u ∈ (0, 1) from a, and θ = 2π·b/2^32 reduced exactly: the top two bits of b give
+ * the quadrant, the next 23 the angle φ ∈ [0, π/2) within it (sin and cos of φ by their Taylor
+ * series to φ¹¹ and φ¹², error < 6e−8). |z| ≤ √(2·24 ln 2) = 5.77 (P(|z| > 5.77) = 8e−9).
+ */
+// @ts-ignore: decorator
+@inline function boxMuller(a: v128, b: v128): void {
+  const u = unitOpen(a);
+  const lnU = logReduced(reduceMantissa(u), reduceExponent(u));
+  const r = f32x4.sqrt(f32x4.mul(lnU, f32x4.splat(-2.0)));
+  const f = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(b, 7), i32x4.splat(0x7fffff)));
+  const phi = f32x4.mul(f, f32x4.splat(1.8725792755796622e-7));  // π/2 · 2^−23
+  const p = f32x4.mul(phi, phi);
+  let s = f32x4.splat(-2.5052108385441720e-8);
+  s = f32x4.add(f32x4.mul(s, p), f32x4.splat(2.7557319223985893e-6));
+  s = f32x4.add(f32x4.mul(s, p), f32x4.splat(-1.9841269841269841e-4));
+  s = f32x4.add(f32x4.mul(s, p), f32x4.splat(8.3333333333333333e-3));
+  s = f32x4.add(f32x4.mul(s, p), f32x4.splat(-1.6666666666666667e-1));
+  s = f32x4.mul(phi, f32x4.add(f32x4.mul(s, p), f32x4.splat(1.0)));
+  let c = f32x4.splat(2.0876756987868099e-9);
+  c = f32x4.add(f32x4.mul(c, p), f32x4.splat(-2.7557319223985888e-7));
+  c = f32x4.add(f32x4.mul(c, p), f32x4.splat(2.4801587301587302e-5));
+  c = f32x4.add(f32x4.mul(c, p), f32x4.splat(-1.3888888888888889e-3));
+  c = f32x4.add(f32x4.mul(c, p), f32x4.splat(4.1666666666666667e-2));
+  c = f32x4.add(f32x4.mul(c, p), f32x4.splat(-0.5));
+  c = f32x4.add(f32x4.mul(c, p), f32x4.splat(1.0));
+  // Quadrant q: (cos, sin) of qπ/2 + φ = (c, s), (−s, c), (−c, −s), (s, −c).
+  const q = i32x4.shr_u(b, 30);
+  const swap = i32x4.eq(v128.and(q, i32x4.splat(1)), i32x4.splat(1));
+  const cosV = v128.bitselect(s, c, swap);
+  const sinV = v128.bitselect(c, s, swap);
+  // Sign bits: cos negative for q ∈ {1, 2}, sin negative for q ∈ {2, 3}.
+  const cosNeg = i32x4.shl(v128.and(i32x4.add(q, i32x4.splat(1)), i32x4.splat(2)), 30);
+  const sinNeg = i32x4.shl(v128.and(q, i32x4.splat(2)), 30);
+  zCos = f32x4.mul(r, v128.xor(cosV, cosNeg));
+  zSin = f32x4.mul(r, v128.xor(sinV, sinNeg));
+}
+
+/** Stores v at element e of out: all four lanes, or those below n in the last group. */
+// @ts-ignore: decorator
+@inline function storeGroup(out: usize, e: i32, v: v128, n: i32): void {
+  const p = out + (<usize>e << 2);
+  if (e + 4 <= n) {
+    v128.store(p, v);
+    return;
+  }
+  if (e < n) store<f32>(p, f32x4.extract_lane(v, 0));
+  if (e + 1 < n) store<f32>(p + 4, f32x4.extract_lane(v, 1));
+  if (e + 2 < n) store<f32>(p + 8, f32x4.extract_lane(v, 2));
+}
+
+// Output layouts. Block b uses counters 4b … 4b + 3, one per lane, and fills 16 elements (normals,
+// uniforms) or 512 (signs) starting at 16b or 512b: element 16b + 4k + lane is value k of that
+// lane's counter; for signs, element 512b + 16j + 4k + lane is bit j of its word k.
+
+/** n standard normals of the stream with key (k0, k1). */
+export function philoxNormal(out: usize, n: i32, k0: i32, k1: i32): void {
+  const blocks = (n + 15) >> 4;
+  for (let b = 0; b < blocks; b++) {
+    philox(counters(b), k0, k1);
+    const e = b << 4;
+    boxMuller(w0, w1);
+    storeGroup(out, e, zCos, n);
+    storeGroup(out, e + 4, zSin, n);
+    if (e + 8 < n) {
+      boxMuller(w2, w3);
+      storeGroup(out, e + 8, zCos, n);
+      storeGroup(out, e + 12, zSin, n);
+    }
+  }
+}
+
+/** n uniforms on (0, 1) (multiples of 2^−23 offset by 2^−24) of the stream with key (k0, k1). */
+export function philoxUniform(out: usize, n: i32, k0: i32, k1: i32): void {
+  const blocks = (n + 15) >> 4;
+  for (let b = 0; b < blocks; b++) {
+    philox(counters(b), k0, k1);
+    const e = b << 4;
+    storeGroup(out, e, unitOpen(w0), n);
+    storeGroup(out, e + 4, unitOpen(w1), n);
+    storeGroup(out, e + 8, unitOpen(w2), n);
+    storeGroup(out, e + 12, unitOpen(w3), n);
+  }
+}
+
+/** ±1 from one bit of w: the bit, moved to the sign position, on the bits of 1.0f. */
+// @ts-ignore: decorator
+@inline function signOf(w: v128, j: i32): v128 {
+  return v128.or(v128.and(i32x4.shl(w, 31 - j), i32x4.splat(0x80000000)), i32x4.splat(0x3f800000));
+}
+
+/** n i.i.d. ±1 of the stream with key (k0, k1): 512 signs per block, one per generated bit. */
+export function philoxRademacher(out: usize, n: i32, k0: i32, k1: i32): void {
+  const blocks = (n + 511) >> 9;
+  for (let b = 0; b < blocks; b++) {
+    philox(counters(b), k0, k1);
+    const base = b << 9;
+    for (let j = 0; j < 32; j++) {
+      const e = base + (j << 4);
+      if (e >= n) break;
+      storeGroup(out, e, signOf(w0, j), n);
+      storeGroup(out, e + 4, signOf(w1, j), n);
+      storeGroup(out, e + 8, signOf(w2, j), n);
+      storeGroup(out, e + 12, signOf(w3, j), n);
+    }
+  }
+}
+
+/** Philox4x32-10 of one counter (c0, c1, c2, c3) under (k0, k1), lane 0 of block 0 alone: for the
+ * known-answer tests. Writes 4 words at out. */
+export function philoxBlock(out: usize, c0: i32, c1: i32, c2: i32, c3: i32, k0: i32, k1: i32): void {
+  let x0 = i32x4.splat(c0);
+  let x1 = i32x4.splat(c1);
+  let x2 = i32x4.splat(c2);
+  let x3 = i32x4.splat(c3);
+  philoxRounds(x0, x1, x2, x3, k0, k1);
+  store<i32>(out, i32x4.extract_lane(w0, 0));
+  store<i32>(out + 4, i32x4.extract_lane(w1, 0));
+  store<i32>(out + 8, i32x4.extract_lane(w2, 0));
+  store<i32>(out + 12, i32x4.extract_lane(w3, 0));
+}

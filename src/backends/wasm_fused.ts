@@ -10,13 +10,16 @@ import {util} from '@tensorflow/tfjs-core';
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {KL_STANDARD_NORMAL, KL_STANDARD_NORMAL_GRAD} from '../util/fused_kernels.js';
+import {decodeBase64, philoxFill, philoxKey} from '../util/philox.js';
+import type {PhiloxExports, PhiloxKind} from '../util/philox.js';
+import {normalArray, rademacherArray, uniformArray} from '../util/random.js';
 
 import {asWasmBackend, wasmKernel} from './wasm_compose.js';
 import type {WasmHeapBackend} from './wasm_compose.js';
 import {FUSED_WASM_BASE64} from './wasm_fused_module.js';
 
 /** The exports of assembly/fused.ts: pointers are byte offsets into tfjs's heap, n float32 elements. */
-interface FusedExports {
+interface FusedExports extends PhiloxExports {
   softplus(x: number, y: number, n: number): void;
   log1pKernel(x: number, y: number, n: number): void;
   klStdNormal(loc: number, scale: number, out: number, n: number): void;
@@ -30,13 +33,6 @@ interface EmscriptenModule {
 }
 
 const instances = new WeakMap<WebAssembly.Memory, FusedExports | null>();
-
-function decode(base64: string): Uint8Array<ArrayBuffer> {
-  const text = atob(base64);
-  const bytes = new Uint8Array(new ArrayBuffer(text.length));
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
 
 /**
  * The fused kernels bound to `backend`'s heap, or null where they cannot run (no SIMD, a runtime
@@ -52,7 +48,7 @@ export function fusedKernelsFor(backend: object): FusedExports | null {
   let exports: FusedExports | null = null;
   try {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new WebAssembly.Module(decode(shared ? FUSED_WASM_BASE64.shared : FUSED_WASM_BASE64.plain));
+    const module = new WebAssembly.Module(decodeBase64(shared ? FUSED_WASM_BASE64.shared : FUSED_WASM_BASE64.plain));
     exports = new WebAssembly.Instance(module, {env: {memory}}).exports as unknown as FusedExports;
   } catch {
     exports = null;
@@ -156,3 +152,39 @@ export const klStandardNormalGrad: KernelFunc = (args) => {
   }
   return [dLoc, dScale];
 };
+
+/** Attributes of the random kernels: the output shape and an integer seed. */
+interface RandomAttrs {
+  shape: number[];
+  seed: number;
+}
+
+/**
+ * A kernel that writes `kind` numbers of a seed's Philox stream straight into a new heap tensor
+ * (no JavaScript loop, no upload); the same numbers as src/util/random.ts gives on other backends.
+ */
+function randomKernel(kind: PhiloxKind): KernelFunc {
+  const fallback = kind === 'normal' ? normalArray : kind === 'uniform' ? uniformArray : rademacherArray;
+  return ({backend, attrs}) => {
+    const {shape, seed} = attrs as unknown as RandomAttrs;
+    const heap = asWasmBackend(backend);
+    const out = heap.makeOutput(shape, 'float32');
+    const n = util.sizeFromShape(shape);
+    const k = fusedKernelsFor(backend);
+    if (n === 0) return out;
+    if (k !== null) {
+      const [k0, k1] = philoxKey(seed);
+      philoxFill(k, kind)(offset(heap, out), n, k0, k1);
+    } else {
+      heap.typedArrayFromHeap(out).set(fallback(n, seed));
+    }
+    return out;
+  };
+}
+
+/** Standard normals of a seed's stream. */
+export const randomNormalKernel: KernelFunc = randomKernel('normal');
+/** Uniforms on (0, 1) of a seed's stream. */
+export const randomUniformKernel: KernelFunc = randomKernel('uniform');
+/** ±1 of a seed's stream. */
+export const rademacherKernel: KernelFunc = randomKernel('rademacher');

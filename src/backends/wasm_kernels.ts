@@ -6,11 +6,13 @@ import {getKernel, registerKernel, unregisterKernel} from '@tensorflow/tfjs-core
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 
 import {BackendUnavailableError} from '../util/errors.js';
-import {KL_STANDARD_NORMAL, KL_STANDARD_NORMAL_GRAD} from '../util/fused_kernels.js';
+import {KL_STANDARD_NORMAL, KL_STANDARD_NORMAL_GRAD, RADEMACHER, RANDOM_NORMAL, RANDOM_UNIFORM} from '../util/fused_kernels.js';
 
 import {BACKEND, originals} from './wasm_compose.js';
 import {conv2DBackpropFilter, conv2DBackpropInput, conv3D, conv3DBackpropFilterV2, conv3DBackpropInputV2} from './wasm_conv.js';
-import {klStandardNormal, klStandardNormalGrad, log1p, softplus} from './wasm_fused.js';
+import {
+  klStandardNormal, klStandardNormalGrad, log1p, rademacherKernel, randomNormalKernel, randomUniformKernel, softplus,
+} from './wasm_fused.js';
 import {cast, identity} from './wasm_identity.js';
 import {maxPool3DGrad, maxPoolGrad, sum, untransposedMatMul} from './wasm_matmul_pool.js';
 
@@ -31,6 +33,9 @@ const REPLACEMENTS: Readonly<Record<string, KernelFunc>> = {
   Log1p: log1p,
   [KL_STANDARD_NORMAL]: klStandardNormal,
   [KL_STANDARD_NORMAL_GRAD]: klStandardNormalGrad,
+  [RANDOM_NORMAL]: randomNormalKernel,
+  [RANDOM_UNIFORM]: randomUniformKernel,
+  [RADEMACHER]: rademacherKernel,
 };
 
 /** The kernels {@link registerWasmTrainingKernels} adds to or replaces on the 'wasm' backend. */
@@ -55,7 +60,8 @@ let registered = false;
  *   tfjs clones every tensor an op saves for its gradient.
  * - Runs `Softplus` and `Log1p` (scalar libm loops; Log1p was log(1 + x), wrong for small x) and the
  *   KL against N(0, 1) with its gradient (`TfpKLStandardNormal`, `TfpKLStandardNormalGrad`) as
- *   SIMD kernels on tfjs's heap (src/backends/wasm_fused.ts).
+ *   SIMD kernels on tfjs's heap (src/backends/wasm_fused.ts), and draws the library's random
+ *   numbers (Philox4x32-10, `TfpRandomNormal`, `TfpRandomUniform`, `TfpRademacher`) there too.
  *
  * Each is checked against tfjs's 'cpu' backend in test/backends/wasm.test.ts.
  * @throws BackendUnavailableError when tfjs-backend-wasm has not registered its kernels yet.

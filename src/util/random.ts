@@ -1,9 +1,14 @@
-// Random numbers generated in one tight loop per tensor and uploaded once: tfjs generates random
-// tensors on the CPU on every backend anyway, and its generic path is several times slower.
-// Generator: sfc32 (Chris Doty-Humphrey's small fast counting generator, 128-bit state) seeded by
-// splitmix32; normals by the ziggurat method.
+// The library's random numbers. A seed's stream is Philox4x32-10 (counter-based; normals by
+// Box–Muller), computed by the SIMD module of assembly/fused.ts: on the 'wasm' backend straight
+// into tfjs's heap by a kernel, elsewhere into a Float32Array that is uploaded once (tfjs generates
+// random tensors on the CPU on every backend anyway). Same seed, same numbers on every backend.
+// Where WebAssembly SIMD is unavailable the JavaScript generators below are used instead (sfc32,
+// Chris Doty-Humphrey's small fast counting generator seeded by splitmix32; normals by the
+// ziggurat): also i.i.d. and seeded, but a different stream.
 import * as tf from '@tensorflow/tfjs-core';
 
+import {hasKernel, RADEMACHER, RANDOM_NORMAL, RANDOM_UNIFORM} from './fused_kernels.js';
+import {philoxArray} from './philox.js';
 import {mix32} from './seed.js';
 import {sizeOf} from './shape.js';
 
@@ -89,26 +94,26 @@ function zigguratNormal(rng: Sfc32): number {
 }
 
 /**
- * `n` i.i.d. standard normal numbers from `seed` (ziggurat; about twice as fast as Box–Muller in
- * JavaScript, which matters: a Reparameterization step draws one normal per kernel weight).
+ * `n` i.i.d. standard normal numbers from `seed` by the ziggurat (about twice as fast as
+ * Box–Muller in JavaScript): the fallback stream where WebAssembly SIMD is unavailable.
  */
-export function normalArray(n: number, seed: number): Float32Array {
+export function zigguratNormalArray(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
   const rng = new Sfc32(seed);
   for (let i = 0; i < n; i++) out[i] = zigguratNormal(rng);
   return out;
 }
 
-/** `n` i.i.d. uniform numbers on (0, 1) from `seed`. */
-export function uniformArray(n: number, seed: number): Float32Array {
+/** `n` i.i.d. uniform numbers on (0, 1) from sfc32: the fallback stream. */
+export function sfc32UniformArray(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
   const rng = new Sfc32(seed);
   for (let i = 0; i < n; i++) out[i] = rng.nextOpenUnit();
   return out;
 }
 
-/** `n` i.i.d. ±1 signs from `seed` (32 signs per generated word). */
-export function rademacherArray(n: number, seed: number): Float32Array {
+/** `n` i.i.d. ±1 signs from sfc32 (32 signs per generated word): the fallback stream. */
+export function sfc32RademacherArray(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
   const rng = new Sfc32(seed);
   for (let i = 0; i < n; i += 32) {
@@ -122,17 +127,41 @@ export function rademacherArray(n: number, seed: number): Float32Array {
   return out;
 }
 
+/** `n` i.i.d. standard normal numbers of `seed`'s stream. */
+export function normalArray(n: number, seed: number): Float32Array {
+  return philoxArray('normal', n, seed) ?? zigguratNormalArray(n, seed);
+}
+
+/** `n` i.i.d. uniform numbers on (0, 1) of `seed`'s stream (multiples of 2^−23 plus 2^−24). */
+export function uniformArray(n: number, seed: number): Float32Array {
+  return philoxArray('uniform', n, seed) ?? sfc32UniformArray(n, seed);
+}
+
+/** `n` i.i.d. ±1 signs of `seed`'s stream. */
+export function rademacherArray(n: number, seed: number): Float32Array {
+  return philoxArray('rademacher', n, seed) ?? sfc32RademacherArray(n, seed);
+}
+
+/** A float32 tensor of `shape` from the active backend's kernel `kernel` if it has one, else `array`. */
+function draw(kernel: string, array: (n: number, seed: number) => Float32Array, shape: number[], seed: number,
+    dtype: tf.DataType): tf.Tensor {
+  if (dtype === 'float32' && hasKernel(kernel)) {
+    return tf.engine().runKernel(kernel, {}, {shape, seed} as unknown as tf.NamedAttrMap) as tf.Tensor;
+  }
+  return tf.tensor(array(sizeOf(shape), seed), shape, dtype);
+}
+
 /** A standard-normal tensor of `shape` drawn from `seed`. */
 export function randomNormal(shape: number[], seed: number, dtype: tf.DataType = 'float32'): tf.Tensor {
-  return tf.tensor(normalArray(sizeOf(shape), seed), shape, dtype);
+  return draw(RANDOM_NORMAL, normalArray, shape, seed, dtype);
 }
 
 /** A uniform (0, 1) tensor of `shape` drawn from `seed`. */
 export function randomUniform(shape: number[], seed: number, dtype: tf.DataType = 'float32'): tf.Tensor {
-  return tf.tensor(uniformArray(sizeOf(shape), seed), shape, dtype);
+  return draw(RANDOM_UNIFORM, uniformArray, shape, seed, dtype);
 }
 
 /** A tensor of i.i.d. ±1 signs of `shape` drawn from `seed` (TFP's `random_rademacher`). */
 export function rademacher(shape: number[], seed: number, dtype: tf.DataType = 'float32'): tf.Tensor {
-  return tf.tensor(rademacherArray(sizeOf(shape), seed), shape, dtype);
+  return draw(RADEMACHER, rademacherArray, shape, seed, dtype);
 }
