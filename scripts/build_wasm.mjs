@@ -7,7 +7,7 @@
 //
 // Two builds of the one source: `plain` imports an ordinary memory (tfjs's single-threaded
 // builds), `shared` a shared one (its threaded SIMD build). The binaries are embedded as base64,
-// so nothing is compiled or fetched at run time beyond WebAssembly.Module on 6 KB.
+// so nothing is compiled or fetched at run time beyond WebAssembly.Module on 11 KB.
 import {readFile, writeFile} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';

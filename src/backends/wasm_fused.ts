@@ -1,5 +1,5 @@
 // SIMD kernels on tfjs-backend-wasm's own heap, compiled from assembly/fused.ts (AssemblyScript) by
-// scripts/build_wasm.mjs. Our 6 KB module imports tfjs's WebAssembly.Memory, so it reads and writes
+// scripts/build_wasm.mjs. Our 11 KB module imports tfjs's WebAssembly.Memory, so it reads and writes
 // tensors in place: no copy in or out.
 //
 // Porting note: TFP has no counterpart. tfjs-backend-wasm 4.22 runs Softplus and Log1p as scalar C
