@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/helpers/setup.ts'],
+    globalSetup: ['test/helpers/global_tmp.ts'],
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 120_000,
