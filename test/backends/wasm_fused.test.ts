@@ -9,6 +9,7 @@ import {beforeAll, describe, expect, it} from 'vitest';
 import {setWasmBackend} from '../../src/backends/wasm.js';
 import {fusedKernelsFor, klStandardNormal, klStandardNormalGrad} from '../../src/backends/wasm_fused.js';
 import {Normal} from '../../src/distributions/normal.js';
+import {DenseFlipout, DenseReparameterization} from '../../src/layers/dense_variational.js';
 import {klDivergence} from '../../src/distributions/kl.js';
 import {KL_STANDARD_NORMAL, KL_STANDARD_NORMAL_GRAD} from '../../src/util/fused_kernels.js';
 
@@ -190,5 +191,34 @@ describe('KL(N(mu, sigma) || N(0, 1)) kernel on wasm', () => {
     expect(Array.from(buffers[dl!.dataId]!)).toEqual([Math.fround(0.5), -3]);
     expect(buffers[ds!.dataId]![1]).toBeCloseTo(3 * (2 - 0.5), 5);
     expect(buffers[ds!.dataId]![0]).toBeCloseTo(0.1 - 10, 4);
+  });
+});
+
+describe('training on wasm with the fused kernels', () => {
+  it('keeps tf.memory().numTensors flat over Adam steps of Reparameterization and Flipout layers', () => {
+    const x = tf.randomNormal([8, 5], 0, 1, 'float32', 1);
+    const y = tf.randomNormal([8, 3], 0, 1, 'float32', 2);
+    for (const make of [() => new DenseReparameterization({units: 3, seed: 4}), () => new DenseFlipout({units: 3, seed: 5})]) {
+      const layer = make();
+      const opt = tf.train.adam(0.01);
+      tf.dispose(layer.apply(x) as tf.Tensor);  // builds the variables before the first tape
+      const step = (): void => {
+        opt.minimize(() => {
+          const out = layer.apply(x) as tf.Tensor;
+          const kl = layer.losses.reduce((a: tf.Tensor, l) => tf.add(a, l()), tf.scalar(0));
+          return tf.add(tf.losses.meanSquaredError(y, out), tf.div(kl, 100)) as tf.Scalar;
+        });
+      };
+      step();
+      const counts: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        step();
+        counts.push(tf.memory().numTensors);
+      }
+      expect(new Set(counts).size).toBe(1);
+      layer.dispose();
+      opt.dispose();
+    }
+    tf.dispose([x, y]);
   });
 });
