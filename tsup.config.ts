@@ -1,12 +1,33 @@
 import {defineConfig} from 'tsup';
 
-// The library: ESM + CJS + .d.ts. The CLI (src/cli) is Node-only and is run from source with tsx.
-export default defineConfig({
-  entry: {index: 'src/index.ts'},
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
+// The library as ES module (with the CLI, sharing one copy of the library code through split
+// chunks) and as CommonJS, with .d.ts / .d.cts. Node built-ins are reached only through
+// src/util/env.ts (hidden from bundlers); `node:` prefixes are kept.
+const common = {
   target: 'es2022',
-  external: [/^@tensorflow\//],
-});
+  sourcemap: false,
+  removeNodeProtocol: false,
+  // Peers, optional peers and dependencies stay imports; nothing of theirs is bundled.
+  external: [/^@tensorflow\//, 'webgpu', '@resvg/resvg-js', 'pngjs', 'jpeg-js'],
+} as const;
+
+export default defineConfig([
+  {
+    ...common,
+    entry: {index: 'src/index.ts', cli: 'src/cli/bin.ts'},
+    format: ['esm'],
+    splitting: true,
+    clean: true,
+    dts: {entry: {index: 'src/index.ts'}},
+    platform: 'node',
+  },
+  {
+    ...common,
+    entry: {index: 'src/index.ts'},
+    format: ['cjs'],
+    splitting: false,
+    clean: false,
+    dts: {entry: {index: 'src/index.ts'}},
+    platform: 'node',
+  },
+]);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {BackendUnavailableError, ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
+import {importHidden, isNode} from '../util/env.js';
 
 import {registerWasmTrainingKernels} from './wasm_kernels.js';
 import type {WasmPackage} from './wasm_node.js';
@@ -40,11 +41,6 @@ export interface WasmBackendInfo {
   readonly multithreaded: boolean;
 }
 
-function isNode(): boolean {
-  const p = (globalThis as {process?: {versions?: {node?: string}}}).process;
-  return typeof p?.versions?.node === 'string';
-}
-
 function isWasmPackage(m: unknown): m is WasmPackage {
   const p = m as Partial<WasmPackage> | null;
   return typeof p === 'object' && p !== null && typeof p.setWasmPaths === 'function' &&
@@ -52,11 +48,11 @@ function isWasmPackage(m: unknown): m is WasmPackage {
 }
 
 async function importWasmPackage(): Promise<WasmPackage> {
-  // A variable specifier keeps bundlers from resolving an optional dependency eagerly.
+  // Hidden from bundlers: an optional peer dependency, resolved from this file in Node.
   const specifier = '@tensorflow/tfjs-backend-wasm';
   let mod: unknown;
   try {
-    mod = await import(/* @vite-ignore */ specifier);
+    mod = await importHidden(specifier);
   } catch (e) {
     throw new BackendUnavailableError(
         `${OWNER}: ${specifier} must be installed (npm install ${specifier}); ` +

@@ -12,6 +12,7 @@ import type {KernelBackend} from '@tensorflow/tfjs-core';
 
 import {BackendUnavailableError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
+import {importHidden, ownModuleUrl} from '../util/env.js';
 
 /** The parts of `@tensorflow/tfjs-backend-wasm` used here. */
 export interface WasmPackage {
@@ -31,18 +32,17 @@ type Factory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
 const PKG = '@tensorflow/tfjs-backend-wasm';
 
 async function nodeRequire(): Promise<(id: string) => unknown> {
-  const {createRequire} = await import('node:module');
-  const path = await import('node:path');
-  // import.meta.url is absent in the CJS build; resolve from the working directory there.
-  const url = (import.meta as {url?: string}).url;
-  const req = createRequire(url ?? path.join(process.cwd(), 'index.js'));
+  const {createRequire} = await importHidden<typeof import('node:module')>('node:module');
+  const path = await importHidden<typeof import('node:path')>('node:path');
+  // Resolve from this file (the installed package), never from the working directory.
+  const req = createRequire(ownModuleUrl() ?? path.join(process.cwd(), 'index.js'));
   return req as (id: string) => unknown;
 }
 
 /** The folder of tfjs-backend-wasm's package.json, resolved as Node would. */
 export async function wasmPackageDir(): Promise<string> {
   const req = await nodeRequire();
-  const path = await import('node:path');
+  const path = await importHidden<typeof import('node:path')>('node:path');
   const resolve = (req as unknown as {resolve: (id: string) => string}).resolve;
   try {
     return path.dirname(resolve(`${PKG}/package.json`));
@@ -57,7 +57,11 @@ export async function wasmPackageDir(): Promise<string> {
  * The workers are terminated when the backend is disposed (`tf.removeBackend('wasm')`).
  */
 export async function createThreadedBackend(pkg: WasmPackage, threads: number): Promise<KernelBackend> {
-  const [fs, osModule, path] = await Promise.all([import('node:fs'), import('node:os'), import('node:path')]);
+  const [fs, osModule, path] = await Promise.all([
+    importHidden<typeof import('node:fs')>('node:fs'),
+    importHidden<typeof import('node:os') & {default: typeof import('node:os')}>('node:os'),
+    importHidden<typeof import('node:path')>('node:path'),
+  ]);
   // The namespace object is frozen; the CJS object behind it is what Emscripten's require('os') sees.
   const os = osModule.default;
   const req = await nodeRequire();

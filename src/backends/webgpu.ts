@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {BackendUnavailableError, ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
+import {importHidden} from '../util/env.js';
 
 /** Options of {@link setWebGPUBackend}. */
 export interface SetWebGPUBackendArgs {
@@ -60,13 +61,13 @@ function isDawnModule(m: unknown): m is DawnModule {
       typeof (m as DawnModule).globals === 'object';
 }
 
-// The specifier is a variable so that bundlers (Vite, esbuild) never try to pull Dawn's native
-// addon into a browser build; only Node ever reaches this import.
+// Hidden from bundlers (Vite, esbuild) so that they never try to pull Dawn's native addon into a
+// browser build; only Node ever reaches this import.
 async function importDawn(): Promise<DawnModule> {
   const specifier = 'webgpu';
   let mod: unknown;
   try {
-    mod = await import(/* @vite-ignore */ specifier);
+    mod = await importHidden(specifier);
   } catch (e) {
     throw new BackendUnavailableError(
         `${OWNER}: the 'webgpu' package (Dawn for Node) could not be loaded; install it with ` +
@@ -160,7 +161,16 @@ export async function setWebGPUBackend(args: SetWebGPUBackendArgs = {}): Promise
   flattenFeatureRequests(dawnGlobals['GPUAdapter'] ?? (globalThis as {GPUAdapter?: unknown}).GPUAdapter);
   if (source === 'dawn') installNavigatorGpu(gpu);
   if (tf.findBackendFactory('webgpu') === null) {
-    await import('@tensorflow/tfjs-backend-webgpu');
+    // An optional peer dependency, hidden from bundlers: a browser app that wants WebGPU imports
+    // '@tensorflow/tfjs-backend-webgpu' itself (then the backend is registered and this is skipped).
+    try {
+      await importHidden('@tensorflow/tfjs-backend-webgpu');
+    } catch (e) {
+      throw new BackendUnavailableError(
+          `${OWNER}: @tensorflow/tfjs-backend-webgpu must be installed (npm install @tensorflow/tfjs-backend-webgpu)` +
+          `${source === 'browser' ? ' and, in a bundled app, imported by the app before this call' : ''}; ` +
+          `got ${fmt(e instanceof Error ? e.message : e)}.`);
+    }
   }
   if (tf.findBackendFactory('webgpu') === null) {
     throw new BackendUnavailableError(

@@ -44,6 +44,33 @@ function readValue(owner: string, name: string, spec: OptionSpec, raw: string): 
   return v;
 }
 
+/** Levenshtein distance of two short strings. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({length: b.length + 1}, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The closest of `names` to `typo` (edit distance ≤ max(2, a third of its length)), or undefined. */
+export function suggest(typo: string, names: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const n of names) {
+    const d = distance(typo.toLowerCase(), n.toLowerCase());
+    if (d < bestD) {
+      best = n;
+      bestD = d;
+    }
+  }
+  return bestD <= Math.max(2, Math.floor(typo.length / 3)) ? best : undefined;
+}
+
 /** Parses `argv` (without the command name) against `specs`; throws `ValueError` on any mistake. */
 export function parseArgs(owner: string, argv: readonly string[],
     specs: Readonly<Record<string, OptionSpec>>): ParsedArgs {
@@ -55,6 +82,10 @@ export function parseArgs(owner: string, argv: readonly string[],
       positional.push(...argv.slice(i + 1));
       break;
     }
+    if (arg === '-h') {
+      options.set('help', true);
+      continue;
+    }
     if (!arg.startsWith('--') || arg === '--') {
       if (arg.startsWith('-') && arg.length > 1) {
         throw new ValueError(`${owner}: options must be written --name; got ${fmt(arg)}.`);
@@ -64,10 +95,13 @@ export function parseArgs(owner: string, argv: readonly string[],
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const spec = specs[name];
+    // Own keys only: `--toString` or `--__proto__` must not find Object.prototype's members.
+    const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
     if (spec === undefined) {
+      const near = suggest(name, Object.keys(specs));
       throw new ValueError(`${owner}: option must be one of ` +
-          `${Object.keys(specs).map((k) => `--${k}`).join(', ')}; got ${fmt(`--${name}`)}.`);
+          `${Object.keys(specs).map((k) => `--${k}`).join(', ')}; got ${fmt(`--${name}`)}` +
+          `${near ? ` (did you mean --${near}?)` : ''}.`);
     }
     if (spec.kind === 'flag') {
       if (eq >= 0) throw new ValueError(`${owner}: --${name} takes no value; got ${fmt(arg)}.`);

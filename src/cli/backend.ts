@@ -4,6 +4,8 @@ import {availableParallelism} from 'node:os';
 
 import * as tf from '@tensorflow/tfjs';
 
+import {setWasmBackend, setWebGPUBackend} from '../backends/index.js';
+import {importHidden} from '../util/env.js';
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 
@@ -11,19 +13,6 @@ import {fmt} from '../util/format.js';
 export const BACKENDS = ['cpu', 'wasm', 'webgpu', 'tensorflow'] as const;
 /** One of {@link BACKENDS}. */
 export type BackendName = typeof BACKENDS[number];
-
-type AsyncFn = (...args: unknown[]) => unknown;
-
-async function backendsModule(): Promise<Record<string, unknown>> {
-  // A variable specifier: src/backends gains its wasm helpers in parallel work; until then the
-  // functions are simply absent and the CLI falls back to 'cpu'.
-  const specifier = '../backends/index.js';
-  try {
-    return await import(/* @vite-ignore */ specifier) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
-}
 
 /** Whether conv training (forward and both backward kernels) runs on the current backend. */
 function canTrainConv(): boolean {
@@ -42,16 +31,9 @@ function canTrainConv(): boolean {
 }
 
 async function setWasm(threads: number): Promise<void> {
-  const mod = await backendsModule();
-  const setWasmBackend = mod['setWasmBackend'];
-  if (typeof setWasmBackend === 'function') {
-    // setWasmBackend registers the training kernels (Conv2DBackpropFilter, …) itself.
-    // The threaded SIMD build (worker_threads) when more than one XNNPACK thread is asked for.
-    await (setWasmBackend as AsyncFn)({threads});
-  } else {
-    await import('@tensorflow/tfjs-backend-wasm');
-    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
-  }
+  // setWasmBackend registers the training kernels (Conv2DBackpropFilter, …) itself, and starts the
+  // threaded SIMD build (worker_threads) when more than one XNNPACK thread is asked for.
+  await setWasmBackend({threads});
   await tf.ready();
 }
 
@@ -92,15 +74,11 @@ export async function selectBackend(owner: string, name: BackendName | undefined
         }
         break;
       case 'webgpu': {
-        const mod = await backendsModule();
-        const set = mod['setWebGPUBackend'];
-        if (typeof set !== 'function') throw new Error('setWebGPUBackend is not available');
-        await (set as AsyncFn)();
+        await setWebGPUBackend();
         break;
       }
       case 'tensorflow': {
-        const specifier = '@tensorflow/tfjs-node';
-        await import(/* @vite-ignore */ specifier);
+        await importHidden('@tensorflow/tfjs-node');
         if (!(await tf.setBackend('tensorflow'))) throw new Error('tf.setBackend returned false');
         break;
       }

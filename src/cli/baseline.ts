@@ -27,7 +27,10 @@ export interface BaselineRun {
   stop(): void;
 }
 
-const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.ts');
+const HERE = fileURLToPath(import.meta.url);
+/** Whether this runs from source (tsx) or from the build (dist/, next to cli.js). */
+const FROM_SOURCE = HERE.endsWith('.ts');
+const BIN = path.join(path.dirname(HERE), FROM_SOURCE ? 'bin.ts' : 'cli.js');
 
 /** Argument vector of the child's `train` command. */
 export function baselineArgv(a: BaselineArgs): string[] {
@@ -38,15 +41,16 @@ export function baselineArgv(a: BaselineArgs): string[] {
 }
 
 /**
- * Starts `train` for the baseline in a child Node process (`node --import tsx`, no shell, no
+ * Starts `train` for the baseline in a child Node process (the built dist/cli.js, or `node --import
+ * tsx` src/cli/bin.ts from source; no shell, no
  * intermediate process), writing its output to `<out>/train.log`. The child dies with the parent.
  */
 export function startBaseline(a: BaselineArgs): BaselineRun {
   fs.mkdirSync(a.out, {recursive: true});
   const log = path.join(a.out, 'train.log');
   const fd = fs.openSync(log, 'w');
-  const loader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const child: ChildProcess = spawn(process.execPath, ['--import', loader, MAIN, ...baselineArgv(a)],
+  const loader = FROM_SOURCE ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
+  const child: ChildProcess = spawn(process.execPath, [...loader, BIN, ...baselineArgv(a)],
       {stdio: ['ignore', fd, fd]});
   fs.closeSync(fd);
   const kill = (): void => {

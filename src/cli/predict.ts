@@ -1,11 +1,12 @@
-// `predict`: class probabilities with uncertainty for 28×28 PNG/JPEG digits (decoded by sharp) or
+// `predict`: class probabilities with uncertainty for 28×28 PNG/JPEG digits (decoded in JavaScript by pngjs / jpeg-js) or
 // a JSON file of images, with a plain-language verdict that says "unsure" when the posterior draws
 // disagree (mutual information above a threshold) or the mean prediction is spread out.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs';
-import sharp from 'sharp';
+import jpeg from 'jpeg-js';
+import {PNG} from 'pngjs';
 
 import {predictMC, summarize, disposeSummary} from '../predictive/index.js';
 import {ValueError} from '../util/errors.js';
@@ -33,23 +34,45 @@ export interface Prediction {
 
 const PX = IMAGE_SIZE * IMAGE_SIZE;
 
+/** 8-bit RGBA pixels of a PNG or JPEG file, decoded in JavaScript (pngjs, jpeg-js). */
+function decodeRgba(file: string, bytes: Buffer): {width: number, height: number, data: Uint8Array} {
+  const isPng = bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47;
+  const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  if (isPng) {
+    // The header's size first: a 28×28 digit never needs a large (or hostile) image decoded.
+    const width = bytes.readUInt32BE(16);
+    const height = bytes.readUInt32BE(20);
+    if (width !== IMAGE_SIZE || height !== IMAGE_SIZE) return {width, height, data: new Uint8Array(0)};
+    const png = PNG.sync.read(bytes);
+    return {width: png.width, height: png.height, data: png.data};
+  }
+  if (isJpeg) {
+    const jpg = jpeg.decode(bytes, {useTArray: true, formatAsRGBA: true, maxResolutionInMP: 1,
+      maxMemoryUsageInMB: 64});
+    return {width: jpg.width, height: jpg.height, data: jpg.data};
+  }
+  throw new Error(`${fmt(file)} starts with neither the PNG nor the JPEG signature`);
+}
+
 async function decodeImage(file: string, invert: boolean): Promise<Float32Array> {
-  let data: Buffer;
-  let info: {width: number, height: number, channels: number};
+  let img: {width: number, height: number, data: Uint8Array};
   try {
-    ({data, info} = await sharp(file).flatten({background: invert ? '#ffffff' : '#000000'})
-        .greyscale().raw().toBuffer({resolveWithObject: true}));
+    img = decodeRgba(file, fs.readFileSync(file));
   } catch (e) {
     throw new ValueError(`predict: image must be a readable PNG or JPEG file; got ${fmt(file)} ` +
         `(${e instanceof Error ? e.message : String(e)}).`);
   }
-  if (info.width !== IMAGE_SIZE || info.height !== IMAGE_SIZE) {
+  if (img.width !== IMAGE_SIZE || img.height !== IMAGE_SIZE) {
     throw new ValueError(`predict: image must be 28×28 pixels (MNIST size); got ${fmt(file)} of ` +
-        `${info.width}×${info.height}.`);
+        `${img.width}×${img.height}.`);
   }
   const out = new Float32Array(PX);
+  const background = invert ? 255 : 0;
   for (let i = 0; i < PX; i++) {
-    const v = data[i * info.channels]! / 255;
+    const [r, g, b, a] = [img.data[4 * i]!, img.data[4 * i + 1]!, img.data[4 * i + 2]!, img.data[4 * i + 3]!];
+    // Rec. 601 luma, then transparent pixels flattened onto the background (black, or white with --invert).
+    const grey = 0.299 * r + 0.587 * g + 0.114 * b;
+    const v = (grey * a + background * (255 - a)) / 255 / 255;
     out[i] = 2 * (invert ? 1 - v : v) - 1;
   }
   return out;

@@ -17,7 +17,7 @@ import type {CommandIo} from './evaluate.js';
 import {formatEvaluation, read} from './evaluation.js';
 import type {Evaluation, EvaluationDetails} from './evaluation.js';
 import {DEFAULT_MODEL_DIR, ensureWritableDir, writeFilesAtomic} from './fsutil.js';
-import {digitGallery, esc, histogram, lineChart, reliabilityDiagram, svgToPng} from './svg.js';
+import {digitGallery, esc, histogram, lineChart, reliabilityDiagram, pngRasteriser} from './svg.js';
 import type {GalleryItem, HistSeries} from './svg.js';
 import type {History} from './train.js';
 
@@ -191,6 +191,40 @@ ${figures.map((f) => `<figure>${f.svg}<figcaption>${esc(f.title)} (${esc(f.name)
 `;
 }
 
+/** What {@link writeReport} needs: a trained model, its evaluation and where to write. */
+export interface ReportInput {
+  model: tf.LayersModel;
+  outDir: string;
+  title: string;
+  history: History | null;
+  evaluation: Evaluation;
+  details: EvaluationDetails;
+  /** The held-out images the evaluation saw, `[N·784]` in [−1, 1]. */
+  images: Float32Array;
+}
+
+/**
+ * Writes report.html, evaluation.json and the figures (SVG, and PNG when `@resvg/resvg-js` is
+ * installed) to `outDir`, all or none; returns the line that says what was written. Used by
+ * `report` and at the end of `train` (from the evaluation it already did).
+ */
+export async function writeReport(r: ReportInput): Promise<string> {
+  const figures = [...(r.history ? trainingFigures(r.history) : []), ...await weightFigures(r.model),
+    ...evaluationFigures(r.evaluation, r.details, r.images)];
+  const files: Array<[string, string | Uint8Array]> = [];
+  const toPng = await pngRasteriser();
+  for (const f of figures) {
+    files.push([path.join(r.outDir, `${f.name}.svg`), f.svg]);
+    if (toPng) files.push([path.join(r.outDir, `${f.name}.png`), toPng(f.svg)]);
+  }
+  files.push([path.join(r.outDir, 'evaluation.json'), JSON.stringify(r.evaluation, null, 1)],
+      [path.join(r.outDir, 'report.html'), html(`Bayesian digit classifier report: ${r.title}`,
+          r.history, r.evaluation, figures)]);
+  await writeFilesAtomic(files);
+  return `Wrote ${path.join(r.outDir, 'report.html')} and ${figures.length} figures ` +
+      `(${toPng ? 'SVG + PNG' : 'SVG; npm install @resvg/resvg-js for PNG copies'}).`;
+}
+
 /** Runs `report`. */
 export async function runReport(p: ParsedArgs, io: CommandIo,
     setBackend: (owner: string) => Promise<string>): Promise<void> {
@@ -205,16 +239,8 @@ export async function runReport(p: ParsedArgs, io: CommandIo,
   const fake = p.options.get('fake-data') === true;
   const data = heldOutFor(fake);
   const {evaluation, details} = await evaluateWithProgress(model, data, samples, 1000, io.err, p, setBackend);
-  const figures = [...(history ? trainingFigures(history) : []), ...await weightFigures(model),
-    ...evaluationFigures(evaluation, details, data.images)];
+  const written = await writeReport({model, outDir, title: history?.model ?? path.basename(dir), history,
+    evaluation, details, images: data.images});
   model.dispose();
-  const files: Array<[string, string | Uint8Array]> = [];
-  for (const f of figures) {
-    files.push([path.join(outDir, `${f.name}.svg`), f.svg], [path.join(outDir, `${f.name}.png`), svgToPng(f.svg)]);
-  }
-  files.push([path.join(outDir, 'evaluation.json'), JSON.stringify(evaluation, null, 1)],
-      [path.join(outDir, 'report.html'), html(`Bayesian digit classifier report: ${history?.model ?? path.basename(dir)}`,
-          history, evaluation, figures)]);
-  writeFilesAtomic(files);
-  io.out.write(`${formatEvaluation(evaluation)}\nWrote ${path.join(outDir, 'report.html')} and ${figures.length} figures (SVG + PNG).\n`);
+  io.out.write(`${formatEvaluation(evaluation)}\n${written}\n`);
 }

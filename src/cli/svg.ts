@@ -1,6 +1,6 @@
 // Small SVG charts for the report (line charts, histograms, reliability diagrams, digit panels),
 // written by hand so the report needs no plotting dependency; rasterised with @resvg/resvg-js.
-import {Resvg} from '@resvg/resvg-js';
+import {importHidden} from '../util/env.js';
 
 /** Colours of the series, in order (colour-blind-safe Okabe–Ito palette). */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#F0E442', '#000000'];
@@ -204,8 +204,17 @@ export function digitGallery(title: string, items: GalleryItem[]): string {
   return wrap(parts.join(''), {width, height, left: 0, right: 0, top: 0, bottom: 0});
 }
 
-/** Rasterises an SVG string to PNG bytes (system fonts, DejaVu Sans by default). */
-export function svgToPng(svg: string): Uint8Array {
-  const r = new Resvg(svg, {font: {loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans'}, background: '#ffffff'});
-  return r.render().asPng();
+type ResvgModule = typeof import('@resvg/resvg-js');
+
+/** The PNG rasteriser, an optional peer dependency: `@resvg/resvg-js`, or null when not installed. */
+export async function pngRasteriser(): Promise<((svg: string) => Uint8Array) | null> {
+  let mod: ResvgModule;
+  try {
+    mod = await importHidden<ResvgModule>('@resvg/resvg-js');
+  } catch {
+    return null;
+  }
+  const Resvg = mod.Resvg ?? (mod as unknown as {default: ResvgModule}).default.Resvg;
+  return (svg: string) => new Resvg(svg, {font: {loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans'},
+    background: '#ffffff'}).render().asPng();
 }

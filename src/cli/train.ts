@@ -12,7 +12,8 @@ import type {DataSplit} from './data.js';
 import {IMAGE_SIZE, NUM_CLASSES, fakeSplit, mnistSplit, permutation} from './data.js';
 import {addDeterministic, evaluateModel, formatEvaluation} from './evaluation.js';
 import type {Evaluation, EvaluationDetails} from './evaluation.js';
-import {writeFileAtomic} from './fsutil.js';
+import {ensureWritableDir, writeFileAtomic} from './fsutil.js';
+import {writeReport} from './report.js';
 import {loadModel, saveModel} from './model_io.js';
 import type {ModelName} from './models.js';
 import {buildModel, isBayesian} from './models.js';
@@ -228,12 +229,18 @@ async function trainAndEvaluate(opts: TrainOptions, log: TextSink, progress: Tex
     data: {source: split.source, train: n, heldOut: split.heldOut.n},
     steps, epochs, trainSeconds, evaluation, ...(baseline ? {baseline} : {}),
   };
-  writeFileAtomic(path.join(opts.out, 'history.json'), JSON.stringify(history, null, 1));
+  await writeFileAtomic(path.join(opts.out, 'history.json'), JSON.stringify(history, null, 1));
   log.write(`\nSummary: trained ${opts.epochs} epochs in ${formatDuration(trainSeconds)} ` +
       `(${(trainSeconds / Math.max(1, step)).toFixed(2)} s/step) on ${opts.backend}.\n`);
   if (evaluation) log.write(`${formatEvaluation(evaluation)}\n`);
   log.write(`Saved ${path.join(opts.out, 'model.json')}, weights.bin and history.json` +
       `${baseline ? `; the baseline in ${baselineDir}` : ''}.\n`);
+  if (evaluated) {
+    // The report from the evaluation just done (the `report` command would repeat it).
+    const outDir = ensureWritableDir('train', '--out (its report/ subdirectory)', path.join(opts.out, 'report'));
+    log.write(`${await writeReport({model, outDir, title: opts.model, history, evaluation: evaluated.evaluation,
+      details: evaluated.details, images: split.heldOut.images})}\n`);
+  }
   return history;
 }
 

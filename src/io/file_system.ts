@@ -12,15 +12,19 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
+import {isNode, nodeFsPath} from '../util/env.js';
+
+import {syncDir, writeFileAtomic} from './atomic.js';
+
+export {writeFileAtomic} from './atomic.js';
 
 type NodeFs = typeof import('node:fs/promises');
 type NodePath = typeof import('node:path');
 
 async function nodeModules(): Promise<{fs: NodeFs; path: NodePath}> {
-  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-  if (!isNode) throw new ValueError('fileSystem: file:// paths need Node.js; use tf.io.browserFiles or an in-memory handler in a browser.');
-  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-  return {fs, path};
+  const m = await nodeFsPath();
+  if (m === null) throw new ValueError('fileSystem: file:// paths need Node.js; use tf.io.browserFiles or an in-memory handler in a browser.');
+  return m;
 }
 
 const MODEL_JSON = 'model.json';
@@ -37,34 +41,6 @@ async function currentSlot(fs: NodeFs, file: string): Promise<string | null> {
   } catch {
     return null;
   }
-}
-
-/** fsync of a directory, so that its renames survive a power loss (best effort: not on every OS). */
-async function syncDir(fs: NodeFs, dir: string): Promise<void> {
-  try {
-    const handle = await fs.open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Directories cannot be opened for fsync on some platforms (Windows); renames stay atomic.
-  }
-}
-
-/** Writes `data` to `file` atomically: a temporary sibling, fsync, then rename over the target. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const {fs} = await nodeModules();
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  const handle = await fs.open(tmp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(tmp, file);
 }
 
 function stripScheme(url: string): string {
@@ -129,7 +105,7 @@ export function fileSystem(pathOrUrl: string): tf.io.IOHandler {
       await writeFileAtomic(path.join(dir, slot), weightData);
       await writeFileAtomic(manifestFile, JSON.stringify(modelJSON));
       if (current !== null && current !== slot) await fs.rm(path.join(dir, current), {force: true});
-      await syncDir(fs, dir);
+      await syncDir(dir);
       return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts)};
     },
 
@@ -203,8 +179,7 @@ let registered = false;
 export function registerFileSystemRouter(): void {
   if (registered) return;
   registered = true;
-  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-  if (!isNode) return;
+  if (!isNode()) return;
   const router = ((url: string | string[]): tf.io.IOHandler | null =>
     (typeof url === "string" && url.startsWith("file://") ? fileSystem(url) : null)) as Parameters<typeof tf.io.registerSaveRouter>[0];
   if (tf.io.getSaveHandlers('file:///probe').length === 0) tf.io.registerSaveRouter(router);

@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
+import {isNode, nodeFsPath} from '../util/env.js';
+import {writeFileAtomic} from '../io/atomic.js';
 
 /** Options passed down by `call` (TFP's `**kwargs`). */
 export interface CallOptions {
@@ -190,10 +192,6 @@ export function assignFromArtifacts(variables: tf.Variable[], artifacts: Variabl
 // Non-Node platforms: saved variables live in memory, keyed by path.
 const memoryStore = new Map<string, VariablesArtifacts>();
 
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-}
-
 function withSuffix(filename: string): string {
   return filename.endsWith('.json') ? filename : `${filename}.json`;
 }
@@ -211,7 +209,7 @@ export async function variablesSave(filename: string, variables: tf.Variable[]):
     memoryStore.set(json, artifacts);
     return;
   }
-  const {writeFileAtomic} = await import('../io/file_system.js');
+  
   const bin = `${json.slice(0, -'.json'.length)}.bin`;
   await writeFileAtomic(bin, new Uint8Array(artifacts.data));
   const base = bin.split(/[\\/]/).pop() as string;
@@ -243,7 +241,7 @@ export async function variablesLoad(filename: string, variables: tf.Variable[]):
     if (stored === undefined) throw new ValueError(`load: filename must name saved variables; got ${fmt(filename)}.`);
     artifacts = stored;
   } else {
-    const fs = await import('node:fs/promises');
+    const fs = (await nodeFsPath())!.fs;
     const manifest = parseManifest(json, JSON.parse(await fs.readFile(json, 'utf8')) as unknown);
     const bin = await fs.readFile(`${json.slice(0, -'.json'.length)}.bin`);
     const data = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;

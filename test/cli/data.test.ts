@@ -1,3 +1,5 @@
+import {createRequire} from 'node:module';
+
 import * as tf from '@tensorflow/tfjs';
 import {describe, expect, it} from 'vitest';
 
@@ -15,6 +17,25 @@ describe('loadAllDigits', () => {
     let hi = -Infinity;
     for (const v of d.images) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     expect([lo, hi]).toEqual([-1, 1]);
+  });
+
+  it('the shipped data/digits.u8.br holds exactly the mnist package\'s digits (devDependency as the oracle)', () => {
+    const d = loadAllDigits();
+    const require = createRequire(import.meta.url);
+    const px = 784;
+    let k = 0;
+    let mismatches = 0;
+    for (let c = 0; c < 10; c++) {
+      const raw = (require(`mnist/src/digits/${c}.json`) as {data: number[]}).data;
+      const m = Math.floor(raw.length / px);
+      const expected = Float32Array.from(raw.slice(0, m * px), (x) => 2 * x - 1);
+      const got = d.images.subarray(k * px, (k + m) * px);
+      for (let i = 0; i < expected.length; i++) if (got[i] !== expected[i]) mismatches++;
+      expect(Array.from(d.labels.subarray(k, k + m)).every((l) => l === c)).toBe(true);
+      k += m;
+    }
+    expect(k).toBe(d.n);
+    expect(mismatches).toBe(0);
   });
 });
 

@@ -355,7 +355,7 @@ describe('memory', () => {
 describe('process', () => {
   it('exits non-zero with the message on stderr when spawned', async () => {
     const {spawnSync} = await import('node:child_process');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', '--epochs', '0'],
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'train', '--epochs', '0'],
         {encoding: 'utf8', cwd: path.resolve(import.meta.dirname, '../..')});
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/error: train: --epochs must be a positive integer; got "0"\./);
