@@ -41,7 +41,7 @@ function layerOf(spec: LayerSpec, variant: Variant, seed: number): tf.layers.Lay
     activation, seed,
     kernelDivergenceFn: tfp.layers.util.klDivergenceFn({weight: 1 / NUM_EXAMPLES}),
   };
-  const conv = {filters: spec.units, kernelSize: spec.kernelSize ?? 1, padding: 'same', ...bayes};
+  const conv = {filters: spec.units, kernelSize: spec.kernelSize ?? 1, padding: 'same' as const, ...bayes};
   const flip = variant === 'flipout';
   switch (spec.kind) {
     case 'dense': return flip ? tfp.layers.denseFlipout({units: spec.units, ...bayes}) :

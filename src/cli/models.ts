@@ -98,7 +98,7 @@ export function buildModel(name: ModelName, args: BuildModelArgs): tf.Sequential
   let convs = 0;
   let denses = 0;
   const conv = (filters: number, activation: Act): tf.layers.Layer => {
-    const common = {filters, kernelSize: 5, padding: 'same', activation, name: `conv${++convs}`};
+    const common = {filters, kernelSize: 5, padding: 'same' as const, activation, name: `conv${++convs}`};
     if (name === 'lenet5-flipout') return layers.conv2dFlipout({...common, seed: seed(), ...variational});
     if (name === 'lenet5-reparameterization') {
       return layers.conv2dReparameterization({...common, seed: seed(), ...variational});

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 import {checkStridesDilations, normalizeDataFormat, normalizePadding, normalizeTuple} from '../variational/conv_args.js';
-import type {DataFormat, Padding} from '../variational/conv_args.js';
+import type {DataFormat, DataFormatArg, Padding, PaddingArg} from '../variational/conv_args.js';
 import {ConvOp} from '../variational/linear_op.js';
 import type {LinearOp} from '../variational/linear_op.js';
 import {ValueError} from '../util/errors.js';
@@ -22,9 +22,9 @@ export interface ConvVariationalArgs extends VariationalLayerArgs {
   /** Default 1. Any stride > 1 with any dilation > 1 is a ValueError. */
   strides?: number | number[];
   /** `'valid'` (default) or `'same'`, case-insensitive; `'causal'` is not supported. */
-  padding?: string;
-  /** `'channelsLast'` (default) or `'channelsFirst'`. */
-  dataFormat?: string;
+  padding?: PaddingArg;
+  /** `'channelsLast'` (default) or `'channelsFirst'` (TFP's `'channels_last'` spellings too). */
+  dataFormat?: DataFormatArg;
   /** Default 1. */
   dilationRate?: number | number[];
 }

@@ -2,9 +2,6 @@
 // Port of tensorflow_probability/python/layers/util.py.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type {Constraint as TfConstraint} from '@tensorflow/tfjs-layers/dist/constraints';
-import type {Initializer as TfInitializer} from '@tensorflow/tfjs-layers/dist/initializers';
-import type {Regularizer as TfRegularizer} from '@tensorflow/tfjs-layers/dist/regularizers';
 
 import {Deterministic} from '../distributions/deterministic.js';
 import {constantParam} from '../distributions/distribution.js';
@@ -21,12 +18,15 @@ import type {KerasObjectJson} from '../util/keras_objects.js';
 import {tapeMemo} from '../util/tape_memo.js';
 import {describeFn, registerFn} from './fn_registry.js';
 
-/** A tfjs initializer. */
-export type Initializer = TfInitializer;
-/** A tfjs regularizer. */
-export type Regularizer = TfRegularizer;
-/** A tfjs constraint. */
-export type Constraint = TfConstraint;
+// tfjs-layers exports these classes only through its factories; their types come from there, so
+// that the published .d.ts never deep-imports @tensorflow/tfjs-layers/dist/… (TS2307 under
+// moduleResolution NodeNext, whose package "exports" hide those files).
+/** A tfjs initializer (what `tf.initializers.*` return). */
+export type Initializer = ReturnType<typeof tfl.initializers.zeros>;
+/** A tfjs regularizer (what `tf.regularizers.*` return). */
+export type Regularizer = ReturnType<typeof tfl.regularizers.l2>;
+/** A tfjs constraint (what `tf.constraints.*` return). */
+export type Constraint = ReturnType<typeof tfl.constraints.maxNorm>;
 
 /**
  * Keras `addWeight` of the owning layer: `(name, shape, initializer, regularizer, constraint,

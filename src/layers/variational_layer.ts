@@ -24,8 +24,11 @@ import type {SerializedFn} from './fn_registry.js';
 /** tfjs's base layer arguments (name, trainable, inputShape, batchInputShape, dtype, …). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 
+/** tfjs's activation identifiers (`'relu'`, `'softmax'`, …), as `tf.layers.dense` types them. */
+export type ActivationIdentifier = NonNullable<Parameters<typeof tfl.layers.dense>[0]['activation']>;
+
 /** A tfjs activation: an identifier such as `'relu'`, or an activation object. */
-export type ActivationArg = string | {apply(x: tf.Tensor, axis?: number): tf.Tensor; getClassName(): string};
+export type ActivationArg = ActivationIdentifier | {apply(x: tf.Tensor, axis?: number): tf.Tensor; getClassName(): string};
 
 /** The estimator of a variational layer. */
 export type Estimator = 'reparameterization' | 'flipout' | 'localReparameterization';

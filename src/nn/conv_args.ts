@@ -1,7 +1,7 @@
 // tfp.nn's convolution arguments (NN.md §7): rank, filter shape, strides, dilations, padding.
 // Builds on src/variational/conv_args.ts; only the nn-specific rules live here.
 import {checkStridesDilations, normalizePadding, normalizeTuple} from '../variational/conv_args.js';
-import type {Padding} from '../variational/conv_args.js';
+import type {Padding, PaddingArg} from '../variational/conv_args.js';
 import {NotImplementedError, ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 
@@ -14,7 +14,7 @@ export interface ConvOptionsBase {
   /** An int or a list of `rank` (or 1) ints. Default 1. */
   strides?: number | number[];
   /** `'VALID'` or `'SAME'` (case-insensitive). Default `'VALID'`. */
-  padding?: string;
+  padding?: PaddingArg;
   /** An int or a list of `rank` (or 1) ints. Default 1. */
   dilations?: number | number[];
 }

@@ -8,6 +8,10 @@ import {isPositiveInt} from '../util/shape.js';
 export type Padding = 'valid' | 'same';
 /** Data format after normalisation. */
 export type DataFormat = 'channelsLast' | 'channelsFirst';
+/** A padding argument: tfjs's and TFP's spellings (the check is case-insensitive). */
+export type PaddingArg = 'valid' | 'same' | 'VALID' | 'SAME';
+/** A data-format argument: tfjs's camelCase or TFP's snake_case spelling. */
+export type DataFormatArg = 'channelsLast' | 'channelsFirst' | 'channels_last' | 'channels_first';
 
 /**
  * An int (repeated `rank` times) or a sequence of `rank` positive ints (a length-1 sequence is

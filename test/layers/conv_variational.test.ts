@@ -28,7 +28,7 @@ describe('convolution layers: output shapes equal tfjs conv layers', () => {
             it(`${name} padding=${padding} strides=${strides} dilation=${dilationRate} ${dataFormat}`, () => {
               const shape = inputShape(rank, dataFormat);
               const args = {filters: 4, kernelSize: 3, padding, strides, dilationRate, dataFormat};
-              const ours = factory({...args, seed: 1});
+              const ours = factory({...args, seed: 1} as never);
               const reference = TFJS_CONV[rank](args as Parameters<typeof tf.layers.conv2d>[0]);
               const expected = reference.computeOutputShape(shape);
               const y = tf.tidy(() => (ours.apply(tf.ones(shape)) as tf.Tensor).shape);
@@ -65,7 +65,7 @@ describe('convolution values (ORACLES §5.1): x = [1..5], kernel [1, 0, −1], W
   for (const [padding, strides, dilationRate, kernel, expected] of table) {
     for (const dataFormat of ['channelsLast', 'channelsFirst'] as const) {
       it(`${padding} s=${strides} d=${dilationRate} k=${JSON.stringify(kernel)} ${dataFormat} → ${JSON.stringify(expected)}`, () => {
-        const layer = tfp.layers.conv1dReparameterization({filters: 1, kernelSize: kernel.length, padding,
+        const layer = tfp.layers.conv1dReparameterization({filters: 1, kernelSize: kernel.length, padding: padding as never,
           strides, dilationRate, dataFormat, kernelPosteriorTensorFn: tfp.layers.util.meanTensorFn});
         const x = dataFormat === 'channelsLast' ? tf.tensor3d([1, 2, 3, 4, 5], [1, 5, 1]) : tf.tensor3d([1, 2, 3, 4, 5], [1, 1, 5]);
         layer.build(x.shape);
@@ -146,7 +146,7 @@ describe('convolution moments and limits', () => {
         it(`${name} ${dataFormat}: with σ → 0 equals tfjs's conv layer with kernel μ (to 1e-5)`, () => {
           const shape = inputShape(rank, dataFormat, 2, 2);
           const args = {filters: 3, kernelSize: 2, padding: 'same', dataFormat};
-          const ours = factory({...args, seed: 5});
+          const ours = factory({...args, seed: 5} as never);
           const reference = TFJS_CONV[rank]({...args, activation: 'linear'} as Parameters<typeof tf.layers.conv2d>[0]);
           const x = tf.randomNormal(shape, 0, 1, 'float32', 11);
           ours.build(shape);
@@ -194,8 +194,8 @@ describe('convolution moments and limits', () => {
 describe('convolution argument errors (ORACLES §12)', () => {
   const make = (args: Partial<tfp.layers.ConvVariationalArgs>): unknown =>
     tfp.layers.conv2dFlipout({filters: 2, kernelSize: 3, ...args});
-  it('padding "causal"', () => expect(() => make({padding: 'causal'})).toThrowError(/Conv2DFlipout: padding must be one of "valid", "same".*got "causal"/));
-  it('dataFormat "nhwc"', () => expect(() => make({dataFormat: 'nhwc'})).toThrowError(/dataFormat must be one of.*got "nhwc"/));
+  it('padding "causal"', () => expect(() => make({padding: 'causal' as never})).toThrowError(/Conv2DFlipout: padding must be one of "valid", "same".*got "causal"/));
+  it('dataFormat "nhwc"', () => expect(() => make({dataFormat: 'nhwc' as never})).toThrowError(/dataFormat must be one of.*got "nhwc"/));
   it('kernelSize of the wrong length', () => expect(() => make({kernelSize: [3, 3, 3]})).toThrowError(/kernelSize must be .*2 positive integers; got \[3,3,3\]/));
   it('strides of the wrong length', () => expect(() => make({strides: [1]})).toThrowError(/strides must be .*got \[1\]/));
   it('non-positive filters', () => expect(() => make({filters: 0})).toThrowError(/filters must be a positive integer; got 0/));

@@ -51,7 +51,7 @@ describe('output shapes (ORACLES §5.2, channels-last)', () => {
   ];
   for (const [spatial, k, s, padding, want] of GRID) {
     it(`${JSON.stringify(spatial)}, k ${JSON.stringify(k)}, s ${JSON.stringify(s)}, ${padding} → ${JSON.stringify(want)}`, () => {
-      const layer = new ConvolutionVariationalFlipout(1, 2, k, {rank: spatial.length, strides: s, padding});
+      const layer = new ConvolutionVariationalFlipout(1, 2, k, {rank: spatial.length, strides: s, padding: padding as never});
       expect(layer.call(tf.ones([1, ...spatial, 1])).shape).toEqual([1, ...want, 2]);
     });
   }
@@ -71,7 +71,7 @@ describe('ORACLES §5.1 1-D values (x = [1..5], kernel [1, 0, −1], W = μ)', (
   for (const [padding, s, d, k, want] of CASES) {
     it(`kernel ${JSON.stringify(k)}, ${padding}, stride ${s}, dilation ${d} → ${JSON.stringify(want)}`, () => {
       const layer = new ConvolutionVariationalReparameterization(1, 1, k.length,
-          {rank: 1, padding, strides: s, dilations: d, posteriorValueFn: posteriorMean});
+          {rank: 1, padding: padding as never, strides: s, dilations: d, posteriorValueFn: posteriorMean});
       (layer.trainableVariables[0] as tf.Variable).assign(tf.tensor3d(k, [k.length, 1, 1]));
       expectClose(layer.call(tf.tensor3d([1, 2, 3, 4, 5], [1, 5, 1])), want, 1e-6);
     });
@@ -154,11 +154,11 @@ describe('convolution argument errors', () => {
         .toThrowError(ValueError);
   });
   it('padding is case-insensitive VALID/SAME; CAUSAL/FULL are NotImplementedError; others ValueError', () => {
-    expect(new ConvolutionVariationalFlipout(1, 1, 3, {padding: 'Same'}).convArgs.padding).toBe('same');
-    expect(() => new ConvolutionVariationalFlipout(1, 1, 3, {padding: 'causal'})).toThrowError(NotImplementedError);
-    expect(() => new ConvolutionVariationalFlipout(1, 1, 3, {padding: 'FULL'})).toThrowError(/padding.*"FULL"/);
-    expect(() => new ConvolutionVariationalFlipout(1, 1, 3, {padding: 'FOO'})).toThrowError(ValueError);
-    expect(() => new ConvolutionVariationalFlipout(1, 1, 3, {padding: 'FOO'})).toThrowError(/padding.*"FOO"/);
+    expect(new ConvolutionVariationalFlipout(1, 1, 3, {padding: 'Same' as never}).convArgs.padding).toBe('same');
+    expect(() => new ConvolutionVariationalFlipout(1, 1, 3, {padding: 'causal' as never})).toThrowError(NotImplementedError);
+    expect(() => new ConvolutionVariationalFlipout(1, 1, 3, {padding: 'FULL' as never})).toThrowError(/padding.*"FULL"/);
+    expect(() => new ConvolutionVariationalFlipout(1, 1, 3, {padding: 'FOO' as never})).toThrowError(ValueError);
+    expect(() => new ConvolutionVariationalFlipout(1, 1, 3, {padding: 'FOO' as never})).toThrowError(/padding.*"FOO"/);
   });
   it('an input of the wrong rank or channel count is a ValueError', () => {
     const layer = new ConvolutionVariationalFlipout(2, 1, 3);

@@ -108,7 +108,7 @@ describe('fuzz: valid configurations give tfjs shapes and finite values', () => 
         const shape = first ? [c.batch, c.channels, ...spatial] : [c.batch, ...spatial, c.channels];
         const args = {filters: c.filters, kernelSize: c.kernelSize, strides, dilationRate, padding: c.padding,
           dataFormat: c.dataFormat};
-        const layer = make({...args, seed: c.xSeed});
+        const layer = make({...args, seed: c.xSeed} as never);
         const tfArgs = {...args, padding: c.padding.toLowerCase() as 'valid' | 'same',
           dataFormat: first ? 'channelsFirst' as const : 'channelsLast' as const};
         const reference = TFJS_CONV[rank](tfArgs as Parameters<typeof tf.layers.conv2d>[0]);
@@ -156,7 +156,7 @@ function denseBad(): fc.Arbitrary<Bad> {
     })),
     fc.tuple(layer, fc.constantFrom('bogus', '__proto__', 'constructor', 'toString')).map(([[name, make], activation]): Bad => ({
       what: `${name} activation=${activation}`,
-      provoke: () => make({units: 2, activation}),
+      provoke: () => make({units: 2, activation: activation as never}),
       message: new RegExp(`${name}: activation must be a registered tfjs object or its name; got "${esc(activation)}"`),
     })),
     fc.tuple(layer, fc.constantFrom(3, 'x', {className: 'NoSuchFn', config: {}}, {className: '__proto__'})).map(([[name, make], fn]): Bad => ({
