@@ -3,3 +3,4 @@ export {BackendUnavailableError, InvalidArgumentError, NotImplementedError, Nume
 export {CheckNumericsCallback, checkNumerics, checkNumericsCallback, checkNumericsOptimizer,
   countNonFinite} from './numerics.js';
 export type {CheckNumericsCallbackArgs, NonFiniteCounts} from './numerics.js';
+export {TfjsInstanceError} from './tfjs_instances.js';
