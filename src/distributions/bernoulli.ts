@@ -4,8 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {randomUniform} from '../util/random.js';
 
-import {checkSampleShape, Distribution, paramShape, resolveSeed, toTensor} from './distribution.js';
-import type {DistributionArgs, TensorLike} from './distribution.js';
+import {Distribution, paramShape, resolveSeed, toTensor} from './distribution.js';
+import type {DistributionArgs, SampleShape, TensorLike} from './distribution.js';
 import {mulZeroSafe} from './internal.js';
 import {registerKL} from './kl.js';
 import {parseLogitsOrProbs, readGiven} from './logits_probs.js';
@@ -30,7 +30,7 @@ export class Bernoulli extends Distribution {
   private readonly given: LogitsOrProbs;
 
   constructor(args: BernoulliArgs) {
-    super(args, 'Bernoulli');
+    super(args, 'Bernoulli', ['logits', 'probs']);
     this.given = parseLogitsOrProbs(this.className, args, 0);
   }
 
@@ -75,11 +75,11 @@ export class Bernoulli extends Distribution {
   }
 
   /** 1 where `u ≤ p` for `u ~ U(0, 1)`, else 0 (float32, `sampleShape + batch`). */
-  sample(sampleShape: number[] = [], seed?: number): tf.Tensor {
-    checkSampleShape(this.className, sampleShape);
+  sample(sampleShape: SampleShape = [], seed?: number): tf.Tensor {
+    const args = this.sampleArgs(sampleShape, seed);
     return tf.tidy(() => {
       const [p] = this.probPair();
-      const u = randomUniform([...sampleShape, ...this.batchShape], resolveSeed(seed));
+      const u = randomUniform([...args.shape, ...this.batchShape], resolveSeed(args.seed));
       return tf.cast(tf.greaterEqual(p, u), 'float32');
     });
   }

@@ -7,8 +7,8 @@ import {fmt} from '../util/format.js';
 import {broadcastShapes} from '../util/shape.js';
 import {randomUniform} from '../util/random.js';
 
-import {checkSampleShape, Distribution, paramShape, resolveSeed, toTensor} from './distribution.js';
-import type {DistributionArgs, TensorLike} from './distribution.js';
+import {Distribution, paramShape, resolveSeed, toTensor} from './distribution.js';
+import type {DistributionArgs, SampleShape, TensorLike} from './distribution.js';
 import {broadcastTo, mulZeroSafe, oneHot} from './internal.js';
 import {registerKL} from './kl.js';
 import {parseLogitsOrProbs, readGiven} from './logits_probs.js';
@@ -67,12 +67,12 @@ export class ClassProbabilities {
   }
 
   /**
-   * Class indices, int32 of shape `sampleShape + batch`, by inverting the cumulative probabilities.
+   * Class indices, int32 of shape `sampleShape + batch` (a checked shape and seed), by inverting
+   * the cumulative probabilities.
    * Porting note: TF draws with `multinomial` (Gumbel-max); inverse-CDF needs one uniform per draw
    * instead of K, and the law is the same (streams are not bit-compatible anyway, LAYERS.md §8).
    */
   sampleIndices(sampleShape: number[], seed?: number): tf.Tensor {
-    checkSampleShape('Categorical', sampleShape);
     const p = tf.exp(this.logProbs());
     const cdf = tf.cumsum(p, p.rank - 1);  // tf.cumsum does not accept a negative axis
     const u = tf.expandDims(randomUniform([...sampleShape, ...this.batchShape], resolveSeed(seed)), -1);
@@ -114,7 +114,7 @@ export class Categorical extends Distribution {
   private readonly params: ClassProbabilities;
 
   constructor(args: CategoricalArgs) {
-    super(args, 'Categorical');
+    super(args, 'Categorical', ['logits', 'probs']);
     this.params = new ClassProbabilities(this.className, args);
   }
 
@@ -145,8 +145,10 @@ export class Categorical extends Distribution {
     return [];
   }
 
-  sample(sampleShape: number[] = [], seed?: number): tf.Tensor {
-    return tf.tidy(() => this.params.sampleIndices(sampleShape, seed));
+  sample(sampleShape: SampleShape = [], seed?: number): tf.Tensor {
+    // The inverse-CDF comparison makes a `sampleShape + batch + [K]` tensor.
+    const args = this.sampleArgs(sampleShape, seed, [this.numClasses]);
+    return tf.tidy(() => this.params.sampleIndices(args.shape, args.seed));
   }
 
   /** `log p_k` for class indices `k` (−∞ outside `0 … K−1`); shape `broadcast(k.shape, batch)`. */
@@ -203,7 +205,7 @@ export class OneHotCategorical extends Distribution {
   private readonly params: ClassProbabilities;
 
   constructor(args: CategoricalArgs) {
-    super(args, 'OneHotCategorical');
+    super(args, 'OneHotCategorical', ['logits', 'probs']);
     this.params = new ClassProbabilities(this.className, args);
   }
 
@@ -230,8 +232,9 @@ export class OneHotCategorical extends Distribution {
     return [this.params.numClasses];
   }
 
-  sample(sampleShape: number[] = [], seed?: number): tf.Tensor {
-    return tf.tidy(() => oneHot(this.params.sampleIndices(sampleShape, seed), this.numClasses));
+  sample(sampleShape: SampleShape = [], seed?: number): tf.Tensor {
+    const args = this.sampleArgs(sampleShape, seed);
+    return tf.tidy(() => oneHot(this.params.sampleIndices(args.shape, args.seed), this.numClasses));
   }
 
   /** `Σ_k x_k log p_k` for one-hot `x` (shape `… + [K]`); shape `broadcast(x.shape[:-1], batch)`. */

@@ -5,8 +5,8 @@ import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 import {broadcastShapes} from '../util/shape.js';
 
-import {checkParam, checkSampleShape, Distribution, paramShape, readParam, toTensor} from './distribution.js';
-import type {DistributionArgs, ParamLike, TensorLike} from './distribution.js';
+import {checkParam, Distribution, paramShape, readParam, toTensor} from './distribution.js';
+import type {DistributionArgs, ParamLike, SampleShape, TensorLike} from './distribution.js';
 import {registerKL} from './kl.js';
 
 /** Arguments of {@link Deterministic}. */
@@ -44,7 +44,7 @@ export class Deterministic extends Distribution {
   private readonly locParam: ParamLike;
 
   constructor(args: DeterministicArgs) {
-    super(args, 'Deterministic');
+    super(args, 'Deterministic', ['loc', 'atol', 'rtol']);
     this.atol = checkTolerance('atol', args.atol);
     this.rtol = checkTolerance('rtol', args.rtol);
     checkParam('Deterministic', 'loc', args.loc);
@@ -72,10 +72,10 @@ export class Deterministic extends Distribution {
     return [];
   }
 
-  /** `loc` broadcast to `sampleShape + batchShape`; the seed is ignored. */
-  sample(sampleShape: number[] = [], _seed?: number): tf.Tensor {
-    checkSampleShape(this.className, sampleShape);
-    return tf.tidy(() => tf.add(tf.zeros([...sampleShape, ...this.batchShape]), this.loc));
+  /** `loc` broadcast to `sampleShape + batchShape`; the seed is checked, then ignored. */
+  sample(sampleShape: SampleShape = [], seed?: number): tf.Tensor {
+    const args = this.sampleArgs(sampleShape, seed);
+    return tf.tidy(() => tf.add(tf.zeros([...args.shape, ...this.batchShape]), this.loc));
   }
 
   /** `1` where `|x − loc| ≤ atol + rtol·|loc|`, else `0`. */

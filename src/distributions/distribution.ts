@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
-import {SeedStream} from '../util/seed.js';
+import {checkArgsObject, checkKeys} from '../util/keys.js';
+import {checkSeed, SeedStream} from '../util/seed.js';
+import {checkElementCount} from '../util/shape.js';
 
 /** A tensor, or a number / nested number array that becomes one. */
 export type TensorLike = tf.Tensor | number | number[] | number[][] | number[][][] | number[][][][];
@@ -83,13 +85,23 @@ export function checkParam(owner: string, name: string, p: unknown): void {
   }
 }
 
-/** Checks a `sampleShape` argument: a list of non-negative integers. */
-export function checkSampleShape(owner: string, sampleShape: unknown): void {
-  if (!Array.isArray(sampleShape) ||
-      !sampleShape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
-    throw new ValueError(`${owner}: sampleShape must be a list of non-negative integers; ` +
-        `got ${fmt(sampleShape)}.`);
+/** A sample shape: a list of non-negative integers, or one non-negative integer `n` (`[n]`). */
+export type SampleShape = number | number[];
+
+/**
+ * Checks a `sampleShape` argument — a list of non-negative integers, or one such integer `n`,
+ * read as `[n]` (as TFP users pass an int) — and returns it as a list. With `rest` (the batch and
+ * event shape that follow it), a draw of more than 2^31 − 1 elements is refused up front.
+ */
+export function checkSampleShape(owner: string, sampleShape: unknown, rest: readonly number[] = []): number[] {
+  const isDim = (d: unknown): d is number => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0;
+  const shape = isDim(sampleShape) ? [sampleShape] : sampleShape;
+  if (!Array.isArray(shape) || !shape.every(isDim)) {
+    throw new ValueError(`${owner}: sampleShape must be a non-negative integer or a list of ` +
+        `non-negative integers; got ${fmt(sampleShape)}.`);
   }
+  checkElementCount(owner, 'a sample (sampleShape + batchShape + eventShape)', [...shape, ...rest]);
+  return shape.slice();
 }
 
 /**
@@ -149,9 +161,33 @@ export abstract class Distribution<V = tf.Tensor> {
   readonly name: string;
   readonly validateArgs: boolean;
 
-  protected constructor(args: DistributionArgs, defaultName: string) {
+  /**
+   * Checks `args`: an object whose keys are `keys` (the subclass's own arguments) or `validateArgs`
+   * / `name` (a misspelt or unknown key is a `ValueError` suggesting the closest valid one).
+   */
+  protected constructor(args: DistributionArgs, defaultName: string, keys: readonly string[] = []) {
+    checkArgsObject(defaultName, args);
+    checkKeys(defaultName, args, {own: [...keys, 'validateArgs', 'name']});
+    if (args.name !== undefined && typeof args.name !== 'string') {
+      throw new ValueError(`${defaultName}: name must be a string; got ${fmt(args.name)}.`);
+    }
+    if (args.validateArgs !== undefined && typeof args.validateArgs !== 'boolean') {
+      throw new ValueError(`${defaultName}: validateArgs must be a boolean; got ${fmt(args.validateArgs)}.`);
+    }
     this.name = args.name ?? defaultName;
     this.validateArgs = args.validateArgs ?? false;
+  }
+
+  /**
+   * The checked arguments of `sample`: the sample shape as a list (an int `n` is `[n]`; the whole
+   * draw, `sampleShape + batchShape + eventShape + extra`, at most 2^31 − 1 elements) and the seed
+   * (a safe integer, or undefined / null for unseeded; NaN, 1.5 or a string is a `ValueError`).
+   */
+  protected sampleArgs(sampleShape: unknown, seed: unknown, extra: readonly number[] = []):
+      {shape: number[]; seed: number | undefined} {
+    const s = checkSeed(this.className, seed);
+    return {shape: checkSampleShape(this.className, sampleShape ?? [],
+        [...this.batchShape, ...this.eventShape, ...extra]), seed: s};
   }
 
   /** The dtype of a sample. */
@@ -170,8 +206,11 @@ export abstract class Distribution<V = tf.Tensor> {
     return false;
   }
 
-  /** Draws `sampleShape` samples. The same seed gives the same draw. */
-  abstract sample(sampleShape?: number[], seed?: number): V;
+  /**
+   * Draws `sampleShape` samples (a list, or an int `n` for `[n]`). The same seed (a safe integer)
+   * gives the same draw.
+   */
+  abstract sample(sampleShape?: SampleShape, seed?: number): V;
 
   /** Log density (or mass) of `x`. */
   abstract logProb(x: V | TensorLike): tf.Tensor;

@@ -7,7 +7,7 @@ import {fmt} from '../util/format.js';
 import {broadcastShapes, shapesEqual} from '../util/shape.js';
 
 import {Distribution} from './distribution.js';
-import type {DistributionArgs, TensorLike} from './distribution.js';
+import type {DistributionArgs, SampleShape, TensorLike} from './distribution.js';
 import {broadcastBatch, broadcastTo, sumRightmost} from './internal.js';
 import {klDivergence, registerKL} from './kl.js';
 
@@ -39,7 +39,8 @@ export class Independent extends Distribution {
   private readonly base: Distribution;
 
   constructor(args: IndependentArgs) {
-    super(args, `Independent${(args.distribution as Distribution | undefined)?.name ?? ''}`);
+    super(args, `Independent${(args as Partial<IndependentArgs> | null)?.distribution?.name ?? ''}`,
+        ['distribution', 'reinterpretedBatchNdims']);
     if (!(args.distribution instanceof Distribution)) {
       throw new TypeError(`Independent: distribution must be a Distribution; got ${fmt(args.distribution)}.`);
     }
@@ -81,8 +82,9 @@ export class Independent extends Distribution {
     return [...b.slice(b.length - this.reinterpretedBatchNdims), ...this.base.eventShape];
   }
 
-  sample(sampleShape: number[] = [], seed?: number): tf.Tensor {
-    return this.base.sample(sampleShape, seed);
+  sample(sampleShape: SampleShape = [], seed?: number): tf.Tensor {
+    const args = this.sampleArgs(sampleShape, seed);
+    return this.base.sample(args.shape, args.seed);
   }
 
   logProb(x: TensorLike): tf.Tensor {

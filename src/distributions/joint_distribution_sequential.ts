@@ -9,7 +9,7 @@ import {SeedStream} from '../util/seed.js';
 import {broadcastShapes} from '../util/shape.js';
 
 import {Distribution, resolveSeed, toTensor} from './distribution.js';
-import type {DistributionArgs, TensorLike} from './distribution.js';
+import type {DistributionArgs, SampleShape, TensorLike} from './distribution.js';
 import {klDivergence, registerKL} from './kl.js';
 
 /** Arguments of {@link JointDistributionSequential}. */
@@ -39,7 +39,7 @@ export class JointDistributionSequential extends Distribution<tf.Tensor[]> {
   private readonly parts: Distribution[];
 
   constructor(args: JointDistributionSequentialArgs) {
-    super(args, 'JointDistributionSequential');
+    super(args, 'JointDistributionSequential', ['model']);
     const model: unknown = args.model;
     if (!Array.isArray(model) || model.length === 0) {
       throw new ValueError(`JointDistributionSequential: model must be a non-empty array of ` +
@@ -89,10 +89,11 @@ export class JointDistributionSequential extends Distribution<tf.Tensor[]> {
   }
 
   /** One draw per part, each from its own seed of a stream built from `seed`. */
-  sample(sampleShape: number[] = [], seed?: number): tf.Tensor[] {
+  sample(sampleShape: SampleShape = [], seed?: number): tf.Tensor[] {
+    const args = this.sampleArgs(sampleShape, seed);
     return tf.tidy(() => {
-      const stream = new SeedStream(resolveSeed(seed), 'JointDistributionSequential');
-      return this.parts.map((d) => d.sample(sampleShape, stream.next()));
+      const stream = new SeedStream(resolveSeed(args.seed), 'JointDistributionSequential');
+      return this.parts.map((d) => d.sample(args.shape, stream.next()));
     });
   }
 
@@ -113,7 +114,7 @@ export class JointDistributionSequential extends Distribution<tf.Tensor[]> {
    * The parts and a value: `[model, value]`, drawing `value` (with `sampleShape`, `seed`) when it is
    * not given. A given value is returned as is (the same tensors).
    */
-  sampleDistributions(value?: tf.Tensor[], sampleShape: number[] = [], seed?: number):
+  sampleDistributions(value?: tf.Tensor[], sampleShape: SampleShape = [], seed?: number):
       [Distribution[], tf.Tensor[]] {
     if (value !== undefined && (!Array.isArray(value) || value.length !== this.parts.length)) {
       throw new ValueError(`JointDistributionSequential: value must be an array of ` +

@@ -9,7 +9,7 @@ import {broadcastShapes} from '../util/shape.js';
 
 import {Categorical} from './categorical.js';
 import {Distribution, resolveSeed, toTensor} from './distribution.js';
-import type {DistributionArgs, TensorLike} from './distribution.js';
+import type {DistributionArgs, SampleShape, TensorLike} from './distribution.js';
 import {broadcastTo, logSumExpLast, oneHot} from './internal.js';
 
 /** Arguments of {@link MixtureSameFamily}. */
@@ -40,7 +40,7 @@ export class MixtureSameFamily extends Distribution {
   readonly componentsDistribution: Distribution;
 
   constructor(args: MixtureSameFamilyArgs) {
-    super(args, 'MixtureSameFamily');
+    super(args, 'MixtureSameFamily', ['mixtureDistribution', 'componentsDistribution']);
     if (!(args.mixtureDistribution instanceof Categorical)) {
       throw new TypeError(`MixtureSameFamily: mixtureDistribution must be a Categorical; got ` +
           `${fmt(args.mixtureDistribution)}.`);
@@ -90,9 +90,11 @@ export class MixtureSameFamily extends Distribution {
     return p;
   }
 
-  sample(sampleShape: number[] = [], seed?: number): tf.Tensor {
+  sample(sampleShape: SampleShape = [], seed?: number): tf.Tensor {
+    const {shape: sampleShapeList, seed: s} = this.sampleArgs(sampleShape, seed);
     return tf.tidy(() => {
-      const stream = new SeedStream(resolveSeed(seed), 'MixtureSameFamily');
+      const sampleShape = sampleShapeList;
+      const stream = new SeedStream(resolveSeed(s), 'MixtureSameFamily');
       const k = this.mixtureDistribution.numClasses;
       const batch = this.batchShape;
       // Every component is drawn and the chosen one kept: the K draws cost little for small K and

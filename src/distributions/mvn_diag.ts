@@ -7,7 +7,7 @@ import {fmt} from '../util/format.js';
 import {broadcastShapes, shapesEqual} from '../util/shape.js';
 
 import {checkParam, checkPositive, Distribution, paramShape} from './distribution.js';
-import type {DistributionArgs, ParamLike, TensorLike} from './distribution.js';
+import type {DistributionArgs, ParamLike, SampleShape, TensorLike} from './distribution.js';
 import {broadcastBatch, broadcastTo, sumRightmost} from './internal.js';
 import {registerKL} from './kl.js';
 import {klNormalNormal, Normal} from './normal.js';
@@ -36,7 +36,7 @@ export class MultivariateNormalDiag extends Distribution {
   private readonly normal: Normal;
 
   constructor(args: MultivariateNormalDiagArgs) {
-    super(args, 'MultivariateNormalDiag');
+    super(args, 'MultivariateNormalDiag', ['loc', 'scaleDiag']);
     const scaleDiag = args.scaleDiag ?? 1;
     checkParam(this.className, 'loc', args.loc);
     checkParam(this.className, 'scaleDiag', scaleDiag);
@@ -77,8 +77,9 @@ export class MultivariateNormalDiag extends Distribution {
     return this.normal.batchShape.slice(-1);
   }
 
-  sample(sampleShape: number[] = [], seed?: number): tf.Tensor {
-    return this.normal.sample(sampleShape, seed);
+  sample(sampleShape: SampleShape = [], seed?: number): tf.Tensor {
+    const args = this.sampleArgs(sampleShape, seed);
+    return this.normal.sample(args.shape, args.seed);
   }
 
   logProb(x: TensorLike): tf.Tensor {

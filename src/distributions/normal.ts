@@ -7,8 +7,8 @@ import {hasKernel, KL_STANDARD_NORMAL, KL_STANDARD_NORMAL_GRAD} from '../util/fu
 import {broadcastShapes, shapesEqual} from '../util/shape.js';
 import {randomNormal} from '../util/random.js';
 
-import {checkParam, checkPositive, constantValueOf, checkSampleShape, Distribution, paramShape, readParam, resolveSeed, toTensor} from './distribution.js';
-import type {DistributionArgs, ParamLike, TensorLike} from './distribution.js';
+import {checkParam, checkPositive, constantValueOf, Distribution, paramShape, readParam, resolveSeed, toTensor} from './distribution.js';
+import type {DistributionArgs, ParamLike, SampleShape, TensorLike} from './distribution.js';
 import {registerKL} from './kl.js';
 
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
@@ -35,7 +35,7 @@ export class Normal extends Distribution {
   private cachedBatchShape?: number[];
 
   constructor(args: NormalArgs) {
-    super(args, 'Normal');
+    super(args, 'Normal', ['loc', 'scale']);
     checkParam(this.className, 'loc', args.loc);
     checkParam(this.className, 'scale', args.scale);
     checkPositive(this.className, 'scale', args.scale, this.validateArgs);
@@ -80,10 +80,10 @@ export class Normal extends Distribution {
     return [];
   }
 
-  sample(sampleShape: number[] = [], seed?: number): tf.Tensor {
-    checkSampleShape(this.className, sampleShape);
+  sample(sampleShape: SampleShape = [], seed?: number): tf.Tensor {
+    const args = this.sampleArgs(sampleShape, seed);
     return tf.tidy(() => {
-      const eps = randomNormal([...sampleShape, ...this.batchShape], resolveSeed(seed));
+      const eps = randomNormal([...args.shape, ...this.batchShape], resolveSeed(args.seed));
       const perturbation = tf.mul(this.scale, eps);
       // A statically zero loc (Flipout's Normal(0, σ)) needs no add, forward or backward.
       return constantValueOf(this.locParam) === 0 ? perturbation : tf.add(this.loc, perturbation);

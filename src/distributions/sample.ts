@@ -7,7 +7,7 @@ import {fmt} from '../util/format.js';
 import {broadcastShapes, shapesEqual, sizeOf} from '../util/shape.js';
 
 import {Distribution, toTensor} from './distribution.js';
-import type {DistributionArgs, TensorLike} from './distribution.js';
+import type {DistributionArgs, SampleShape, TensorLike} from './distribution.js';
 import {broadcastBatch, broadcastTo, range} from './internal.js';
 import {klDivergence, registerKL} from './kl.js';
 
@@ -44,7 +44,8 @@ export class Sample extends Distribution {
   private readonly base: Distribution;
 
   constructor(args: SampleArgs) {
-    super(args, `Sample${(args.distribution as Distribution | undefined)?.name ?? ''}`);
+    super(args, `Sample${(args as Partial<SampleArgs> | null)?.distribution?.name ?? ''}`,
+        ['distribution', 'sampleShape']);
     if (!(args.distribution instanceof Distribution)) {
       throw new TypeError(`Sample: distribution must be a Distribution; got ${fmt(args.distribution)}.`);
     }
@@ -73,11 +74,12 @@ export class Sample extends Distribution {
     return [...this.sampleShape, ...this.base.eventShape];
   }
 
-  sample(sampleShape: number[] = [], seed?: number): tf.Tensor {
+  sample(sampleShape: SampleShape = [], seed?: number): tf.Tensor {
+    const args = this.sampleArgs(sampleShape, seed);
     return tf.tidy(() => {
       // d draws `S + n + B + E`; move n behind B.
-      const x = this.base.sample([...sampleShape, ...this.sampleShape], seed);
-      const s = sampleShape.length;
+      const x = this.base.sample([...args.shape, ...this.sampleShape], args.seed);
+      const s = args.shape.length;
       const n = this.sampleShape.length;
       const b = this.batchShape.length;
       const perm = [...range(0, s), ...range(s + n, s + n + b), ...range(s, s + n), ...range(s + n + b, x.rank)];

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 import {Distribution, toTensor} from '../distributions/distribution.js';
-import type {TensorLike} from '../distributions/distribution.js';
+import type {SampleShape, TensorLike} from '../distributions/distribution.js';
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 
@@ -61,9 +61,10 @@ export class AutoregressiveTransformed extends Distribution {
     return tf.unstack(out, out.rank - 1) as [tf.Tensor, tf.Tensor];
   }
 
-  sample(sampleShape: number[] = [], seed?: number): tf.Tensor {
+  sample(sampleShape: SampleShape = [], seed?: number): tf.Tensor {
+    const args = this.sampleArgs(sampleShape, seed);
     return tf.tidy(() => {
-      const x = this.base.sample(sampleShape, seed);
+      const x = this.base.sample(args.shape, args.seed);
       let y = tf.zerosLike(x);
       const d = this.eventShape[0] as number;
       for (let i = 0; i < d; i++) {

@@ -33,3 +33,24 @@ export function shapesEqual(a: readonly number[], b: readonly number[]): boolean
 export function isPositiveInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 }
+
+/**
+ * The most elements one tensor may have: 2^31 − 1, the largest size tfjs's int32 indexing (and its
+ * kernels' flat offsets) can address. Larger requests are refused up front with a `ValueError`
+ * instead of failing inside an allocation with an untyped `RangeError`, or not at all.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+/**
+ * Throws a `ValueError` naming `what` when a tensor of `shape` (unknown `null` axes ignored) would
+ * have more than {@link MAX_TENSOR_ELEMENTS} elements.
+ */
+export function checkElementCount(owner: string, what: string, shape: ReadonlyArray<number | null>,
+    detail = ''): void {
+  let n = 1;
+  for (const d of shape) if (d !== null) n *= d;
+  if (n > MAX_TENSOR_ELEMENTS) {
+    throw new ValueError(`${owner}: ${what} must have at most 2^31 − 1 = ${MAX_TENSOR_ELEMENTS} ` +
+        `elements (a tfjs tensor's limit)${detail}; got shape ${fmt(shape)} (${n} elements).`);
+  }
+}
