@@ -6,8 +6,10 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
-import {isNode, nodeFsPath} from '../util/env.js';
-import {writeFileAtomic} from '../io/atomic.js';
+import {loadVariablesArtifacts, saveVariablesArtifacts} from '../io/variables_file.js';
+import type {VariablesArtifacts} from '../io/variables_file.js';
+
+export type {VariablesArtifacts} from '../io/variables_file.js';
 
 /** Options passed down by `call` (TFP's `**kwargs`). */
 export interface CallOptions {
@@ -119,15 +121,6 @@ export function variablesSummary(variables: tf.Variable[], name?: string): strin
   return lines.join('\n');
 }
 
-/** The serialised variables of a layer: a JSON manifest and one binary buffer. */
-export interface VariablesArtifacts {
-  /** Manifest: names, shapes and dtypes, in the order of `variables`. */
-  manifest: {format: 'tfp-nn-variables'; version: 1; names: string[]; shapes: number[][];
-    dtypes: tf.DataType[]};
-  /** The values, concatenated in order (little-endian, as the platform's typed arrays). */
-  data: ArrayBuffer;
-}
-
 /** Serialises `variables` (names, shapes, dtypes and values). */
 export function variablesToArtifacts(variables: tf.Variable[]): VariablesArtifacts {
   const chunks = variables.map((v) => {
@@ -189,13 +182,6 @@ export function assignFromArtifacts(variables: tf.Variable[], artifacts: Variabl
   }
 }
 
-// Non-Node platforms: saved variables live in memory, keyed by path.
-const memoryStore = new Map<string, VariablesArtifacts>();
-
-function withSuffix(filename: string): string {
-  return filename.endsWith('.json') ? filename : `${filename}.json`;
-}
-
 /**
  * Saves `variables` to `filename`: in Node, a JSON manifest `<f>.json` (`.json` appended when
  * missing) and the values in `<f>.bin`, each written atomically; elsewhere, an in-memory store.
@@ -203,50 +189,12 @@ function withSuffix(filename: string): string {
  * Porting note: TFP writes a NumPy `.npz`; this port uses a JSON manifest plus a binary buffer.
  */
 export async function variablesSave(filename: string, variables: tf.Variable[]): Promise<void> {
-  const artifacts = variablesToArtifacts(variables);
-  const json = withSuffix(filename);
-  if (!isNode()) {
-    memoryStore.set(json, artifacts);
-    return;
-  }
-  
-  const bin = `${json.slice(0, -'.json'.length)}.bin`;
-  await writeFileAtomic(bin, new Uint8Array(artifacts.data));
-  const base = bin.split(/[\\/]/).pop() as string;
-  await writeFileAtomic(json, JSON.stringify({...artifacts.manifest, dataFile: base}));
-}
-
-function parseManifest(file: string, value: unknown): VariablesArtifacts['manifest'] {
-  const bad = (what: string): never => {
-    throw new ValueError(`load: "${file}" must be a tfp-nn variables manifest; ${what}.`);
-  };
-  if (typeof value !== 'object' || value === null) return bad('got no JSON object');
-  const m = value as Record<string, unknown>;
-  const {names, shapes, dtypes} = m;
-  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) return bad('names is not a string list');
-  if (!Array.isArray(shapes) || shapes.length !== names.length || !shapes.every((s) => Array.isArray(s) &&
-      s.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))) return bad('shapes is invalid');
-  if (!Array.isArray(dtypes) || dtypes.length !== names.length ||
-      !dtypes.every((d) => d === 'float32' || d === 'int32' || d === 'bool')) return bad('dtypes is invalid');
-  return {format: 'tfp-nn-variables', version: 1, names: names as string[], shapes: shapes as number[][],
-    dtypes: dtypes as tf.DataType[]};
+  await saveVariablesArtifacts(filename, variablesToArtifacts(variables));
 }
 
 /** Loads values saved by {@link variablesSave} into `variables`, in order. */
 export async function variablesLoad(filename: string, variables: tf.Variable[]): Promise<void> {
-  const json = withSuffix(filename);
-  let artifacts: VariablesArtifacts;
-  if (!isNode()) {
-    const stored = memoryStore.get(json);
-    if (stored === undefined) throw new ValueError(`load: filename must name saved variables; got ${fmt(filename)}.`);
-    artifacts = stored;
-  } else {
-    const fs = (await nodeFsPath())!.fs;
-    const manifest = parseManifest(json, JSON.parse(await fs.readFile(json, 'utf8')) as unknown);
-    const bin = await fs.readFile(`${json.slice(0, -'.json'.length)}.bin`);
-    const data = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
-    artifacts = {manifest, data};
-  }
+  const {json, artifacts} = await loadVariablesArtifacts(filename);
   assignFromArtifacts(variables, artifacts, json);
 }
 
