@@ -1,171 +1,211 @@
-// A `file://` save/load handler for tfjs in Node without @tensorflow/tfjs-node: model.json +
-// weights.bin, written atomically (temporary file, fsync, rename) so that a crash mid-save leaves
-// the previous model intact, and read back with strict validation (a model file is data, never
-// code). Where tfjs-node is installed its own file:// handler is used instead.
+// A `file://` save/load handler for tfjs in Node without @tensorflow/tfjs-node: model.json + one
+// weights file, written so that neither a crash nor a concurrent save or load ever sees a torn or
+// mixed model, and read back with strict validation (a model file is data, never code). Where
+// tfjs-node is installed its own file:// handler serves file:// URLs instead.
 //
-// Porting note: the weights alternate between two files, weights.bin and weights.1.bin: a save
-// writes the one the current model.json does not name, then replaces model.json in one rename,
-// then removes the other. A crash at any moment leaves a model.json whose weights file is whole,
-// even when the new model's layout differs (writing weights.bin in place could pair the old
-// model.json with the new weights). A fresh directory gets weights.bin.
+// Porting note: tfjs-node writes model.json and weights.bin in place. Here a save, holding the
+// folder's lock (src/io/lock.ts: one save at a time, across processes too), writes its weights to a
+// new file `weights.<uuid>.bin`, then replaces model.json (which names that file and records the
+// SHA-256 of its bytes under the top-level key "tfjsProbability", which tfjs's loaders ignore) in
+// one rename, then removes the weights files and temporaries earlier saves left. A crash at any
+// moment leaves a model.json whose weights file is whole. A load that finds its weights gone, short
+// or with another checksum re-reads model.json: if that changed, a save switched models under it and
+// it loads the new one (a few times, then ModelBeingWrittenError); if not, the files are damaged.
+// Folders of earlier versions (weights.bin / weights.1.bin, no checksum) load as before.
 import * as tf from '@tensorflow/tfjs-core';
 
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
-import {isNode, nodeFsPath} from '../util/env.js';
+import {importHidden, isNode, nodeFsPath} from '../util/env.js';
 
-import {syncDir, writeFileAtomic} from './atomic.js';
+import {ensureDir, parseTemporarySibling, syncDir, writeFileAtomic} from './atomic.js';
+import {ModelBeingWrittenError} from './errors.js';
+import {LOCK_FILE, processAlive, withFolderLock} from './lock.js';
+import {checkManifest, resolveOptions, TFP_KEY} from './manifest.js';
+import type {FileSystemOptions} from './manifest.js';
+import {openChecked, readChecked, readSmallFile} from './read_checked.js';
+import type {CheckedFile} from './read_checked.js';
 
 export {writeFileAtomic} from './atomic.js';
 
 type NodeFs = typeof import('node:fs/promises');
 type NodePath = typeof import('node:path');
+type NodeCrypto = typeof import('node:crypto');
 
-async function nodeModules(): Promise<{fs: NodeFs; path: NodePath}> {
+const OWNER = 'fileSystem';
+
+async function nodeModules(): Promise<{fs: NodeFs; path: NodePath; crypto: NodeCrypto}> {
   const m = await nodeFsPath();
   if (m === null) throw new ValueError('fileSystem: file:// paths need Node.js; use tf.io.browserFiles or an in-memory handler in a browser.');
-  return m;
+  return {...m, crypto: await importHidden<NodeCrypto>('node:crypto')};
 }
 
 const MODEL_JSON = 'model.json';
-const WEIGHTS_BIN = 'weights.bin';
-const WEIGHTS_SLOTS = [WEIGHTS_BIN, 'weights.1.bin'] as const;
+/** Weights files this handler writes (weights.<uuid>.bin) or wrote before (weights.bin, weights.1.bin). */
+const WEIGHTS_FILE = /^weights(\.1|\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?\.bin$/;
+/** How many times a load follows a model.json that a save replaced while it was read. */
+const LOAD_ATTEMPTS = 8;
 
-/** The weights slot the model.json at `file` names, or null (no file, unreadable, or another name). */
-async function currentSlot(fs: NodeFs, file: string): Promise<string | null> {
-  try {
-    const json = JSON.parse(await fs.readFile(file, 'utf8')) as {weightsManifest?: Array<{paths?: unknown[]}>};
-    const p = json.weightsManifest?.[0]?.paths?.[0];
-    const name = typeof p === 'string' ? p.replace(/^\.\//, '') : null;
-    return WEIGHTS_SLOTS.find((slot) => slot === name) ?? null;
-  } catch {
-    return null;
-  }
-}
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function stripScheme(url: string): string {
   return url.startsWith('file://') ? url.slice('file://'.length) : url;
 }
 
-function checkManifest(file: string, value: unknown): tf.io.ModelJSON {
-  const bad = (what: string): never => {
-    throw new ValueError(`fileSystem: ${file} is not a valid tfjs model.json: ${what}.`);
-  };
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('not a JSON object');
-  const json = value as Record<string, unknown>;
-  if (typeof json['modelTopology'] !== 'object' || json['modelTopology'] === null) bad('no modelTopology');
-  const manifest = json['weightsManifest'];
-  if (!Array.isArray(manifest)) bad('weightsManifest must be a list');
-  for (const group of manifest as unknown[]) {
-    const g = group as {paths?: unknown; weights?: unknown};
-    if (!Array.isArray(g.paths) || !Array.isArray(g.weights)) bad('each weights group needs paths and weights');
-    for (const w of g.weights as unknown[]) {
-      const spec = w as {name?: unknown; shape?: unknown; dtype?: unknown};
-      if (typeof spec.name !== 'string' || !Array.isArray(spec.shape) ||
-          !spec.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0) ||
-          (spec.dtype !== 'float32' && spec.dtype !== 'int32' && spec.dtype !== 'bool')) {
-        bad(`weight entry ${fmt(w)} must have a name, a shape of non-negative integers and dtype float32|int32|bool`);
+/**
+ * Removes what earlier saves left in `dir` (holding its lock): weights files other than `keep`, and
+ * temporaries of model.json / weights files whose writer is gone. Best effort: a file a reader on
+ * Windows holds open stays until a later save.
+ */
+async function removeLeftovers(fs: NodeFs, path: NodePath, dir: string, keep: string): Promise<void> {
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    const tmp = parseTemporarySibling(name);
+    const leftover = name !== keep && (WEIGHTS_FILE.test(name) ||
+        (tmp !== null && (tmp.target === MODEL_JSON || WEIGHTS_FILE.test(tmp.target)) &&
+         (tmp.pid === process.pid || !processAlive(tmp.pid))) ||
+        (name.startsWith(`${LOCK_FILE}.`) && name.endsWith('.stale')));
+    if (leftover) await fs.rm(path.join(dir, name), {force: true}).catch(() => undefined);
+  }
+}
+
+/** One try at reading the model whose model.json text is `text`. */
+async function loadOnce(fs: NodeFs, path: NodePath, crypto: NodeCrypto, file: string, folder: string, text: string,
+    maxWeightBytes: number): Promise<tf.io.ModelArtifacts> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ValueError(`fileSystem: ${file} is not valid JSON (truncated or corrupted?): ` +
+        `${(e as Error).message}.`);
+  }
+  const {json, storedBytes, sha256} = checkManifest(OWNER, file, parsed, maxWeightBytes);
+  const dir = path.dirname(file);
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const files: CheckedFile[] = [];
+  try {
+    for (const group of json.weightsManifest) {
+      specs.push(...group.weights);
+      for (const p of group.paths) {
+        const resolved = path.resolve(dir, p);
+        if (path.dirname(resolved) !== path.resolve(dir)) {
+          throw new ValueError(`fileSystem: weights path ${fmt(p)} in ${file} must be a file ` +
+              `next to model.json.`);
+        }
+        files.push(await openChecked(fs, path, OWNER, 'weights', resolved, folder));
       }
     }
+    // Sizes against the manifest before a byte is read.
+    const bytes = files.reduce((n, f) => n + f.size, 0);
+    if (bytes !== storedBytes) {
+      throw new ValueError(`fileSystem: weights of ${file} have ${bytes} bytes; the manifest ` +
+          `describes ${storedBytes} (truncated or mismatched files).`);
+    }
+    const joined = new Uint8Array(bytes);
+    let offset = 0;
+    for (const f of files) {
+      await readChecked(OWNER, 'weights', f, joined, offset);
+      offset += f.size;
+    }
+    if (sha256 !== null) {
+      const actual = crypto.createHash('sha256').update(joined).digest('hex');
+      if (actual !== sha256) {
+        throw new ValueError(`fileSystem: weights of ${file} have SHA-256 ${actual}; model.json ` +
+            `records ${sha256} (corrupted or replaced files).`);
+      }
+    }
+    return {
+      modelTopology: json.modelTopology,
+      format: json.format,
+      generatedBy: json.generatedBy,
+      convertedBy: json.convertedBy,
+      weightSpecs: specs,
+      weightData: joined.buffer,
+      userDefinedMetadata: json.userDefinedMetadata,
+    };
+  } finally {
+    await Promise.all(files.map((f) => f.handle.close().catch(() => undefined)));
   }
-  return json as unknown as tf.io.ModelJSON;
 }
 
 /**
- * An IOHandler that saves to / loads from a directory (`model.json` + `weights.bin`).
+ * An IOHandler that saves to / loads from a directory (`model.json` + one weights file). Saves to
+ * one folder run one at a time (across processes too); a load sees one whole save, never a mix.
+ * Loading reads only regular files inside the folder, checks sizes against the manifest before
+ * reading, and refuses weights over `maxWeightBytes` (default 1 GiB) and a model.json over
+ * `maxModelJsonBytes` (default 32 MiB). Throws ModelBeingWrittenError when saves keep replacing
+ * the model during a load, ModelLockedError when a save waits over `lockTimeoutMs`.
  *
  * @example
  * await model.save(tfp.io.fileSystem('/tmp/my-model'));
  * const loaded = await tf.loadLayersModel(tfp.io.fileSystem('/tmp/my-model/model.json'));
  */
-export function fileSystem(pathOrUrl: string): tf.io.IOHandler {
+export function fileSystem(pathOrUrl: string, options?: FileSystemOptions): tf.io.IOHandler {
+  if (typeof pathOrUrl !== 'string' || pathOrUrl.length === 0) {
+    throw new ValueError(`fileSystem: pathOrUrl must be a non-empty path or file:// URL; got ${fmt(pathOrUrl)}.`);
+  }
+  const opts = resolveOptions(OWNER, options);
   const target = stripScheme(pathOrUrl);
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-      const {fs, path} = await nodeModules();
-      const dir = target.endsWith(MODEL_JSON) ? path.dirname(target) : target;
-      await fs.mkdir(dir, {recursive: true});
+      const {fs, path, crypto} = await nodeModules();
+      const dir = await ensureDir(target.endsWith(MODEL_JSON) ? path.dirname(target) : target, OWNER, 'path');
+      const folder = await fs.realpath(dir);
       const weightData = artifacts.weightData === undefined ? new Uint8Array(0) :
           new Uint8Array(tf.io.concatenateArrayBuffers(
               Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData]));
-      const manifestFile = path.join(dir, MODEL_JSON);
-      const current = await currentSlot(fs, manifestFile);
-      const slot = current === WEIGHTS_BIN ? WEIGHTS_SLOTS[1] : WEIGHTS_BIN;
-      const modelJSON: tf.io.ModelJSON = {
-        modelTopology: artifacts.modelTopology ?? {},
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy,
-        weightsManifest: [{paths: [`./${slot}`], weights: artifacts.weightSpecs ?? []}],
-        ...(artifacts.userDefinedMetadata !== undefined ?
-          {userDefinedMetadata: artifacts.userDefinedMetadata} : {}),
-      };
-      // New weights into the slot the current model.json does not name, then the manifest that
-      // names them (one rename switches models), then the old slot goes.
-      await writeFileAtomic(path.join(dir, slot), weightData);
-      await writeFileAtomic(manifestFile, JSON.stringify(modelJSON));
-      if (current !== null && current !== slot) await fs.rm(path.join(dir, current), {force: true});
-      await syncDir(dir);
+      const weightsSha256 = crypto.createHash('sha256').update(weightData).digest('hex');
+      await withFolderLock(folder, {owner: OWNER, timeoutMs: opts.lockTimeoutMs, staleMs: opts.staleLockMs},
+          async () => {
+            const weights = `weights.${crypto.randomUUID()}.bin`;
+            const modelJSON: tf.io.ModelJSON & {[TFP_KEY]: {weightsSha256: string}} = {
+              modelTopology: artifacts.modelTopology ?? {},
+              format: artifacts.format,
+              generatedBy: artifacts.generatedBy,
+              convertedBy: artifacts.convertedBy,
+              weightsManifest: [{paths: [`./${weights}`], weights: artifacts.weightSpecs ?? []}],
+              ...(artifacts.userDefinedMetadata !== undefined ?
+                {userDefinedMetadata: artifacts.userDefinedMetadata} : {}),
+              [TFP_KEY]: {weightsSha256},
+            };
+            // New weights under a new name, then the model.json that names them (one rename switches
+            // models), then what earlier saves left.
+            await writeFileAtomic(path.join(folder, weights), weightData);
+            await writeFileAtomic(path.join(folder, MODEL_JSON), JSON.stringify(modelJSON));
+            await syncDir(folder);
+            await removeLeftovers(fs, path, folder, weights);
+          });
       return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts)};
     },
 
     async load(): Promise<tf.io.ModelArtifacts> {
-      const {fs, path} = await nodeModules();
+      const {fs, path, crypto} = await nodeModules();
       const file = target.endsWith('.json') ? target : path.join(target, MODEL_JSON);
-      let text: string;
+      let folder: string;
       try {
-        text = await fs.readFile(file, 'utf8');
+        folder = await fs.realpath(path.dirname(file));
       } catch (e) {
         throw new ValueError(`fileSystem: cannot read ${file}: ${(e as Error).message}.`);
       }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (e) {
-        throw new ValueError(`fileSystem: ${file} is not valid JSON (truncated or corrupted?): ` +
-            `${(e as Error).message}.`);
-      }
-      const json = checkManifest(file, parsed);
-      const dir = path.dirname(file);
-      const specs: tf.io.WeightsManifestEntry[] = [];
-      const buffers: Uint8Array[] = [];
-      for (const group of json.weightsManifest) {
-        specs.push(...group.weights);
-        for (const p of group.paths) {
-          const resolved = path.resolve(dir, p);
-          if (path.dirname(resolved) !== path.resolve(dir)) {
-            throw new ValueError(`fileSystem: weights path ${fmt(p)} in ${file} must be a file ` +
-                `next to model.json.`);
+      const readJson = async (): Promise<string> => new TextDecoder().decode(
+          await readSmallFile(fs, path, OWNER, 'model.json', file, folder, opts.maxModelJsonBytes, 'maxModelJsonBytes'));
+      let text = await readJson();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await loadOnce(fs, path, crypto, file, folder, text, opts.maxWeightBytes);
+        } catch (e) {
+          if (!(e instanceof ValueError)) throw e;
+          // A save replaces model.json before it removes the weights the old one names: if the
+          // weights failed and model.json changed, follow it; if it did not, the files are bad.
+          const again = await readJson().catch(() => text);
+          if (again === text) throw e;
+          if (attempt >= LOAD_ATTEMPTS) {
+            throw new ModelBeingWrittenError(`fileSystem: ${file} was replaced ${attempt} times while ` +
+                `being loaded (another process is saving to ${folder}); retry the load. Last failure: ${e.message}`);
           }
-          try {
-            buffers.push(new Uint8Array(await fs.readFile(resolved)));
-          } catch (e) {
-            throw new ValueError(`fileSystem: cannot read weights ${resolved}: ${(e as Error).message}.`);
-          }
+          text = again;
+          await sleep(2 * attempt);
         }
       }
-      const bytes = buffers.reduce((n, b) => n + b.byteLength, 0);
-      const expected = specs.reduce((n, s) =>
-        n + s.shape.reduce((a, d) => a * d, 1) * (s.dtype === 'bool' ? 1 : 4), 0);
-      if (bytes !== expected) {
-        throw new ValueError(`fileSystem: weights of ${file} have ${bytes} bytes; the manifest ` +
-            `describes ${expected} (truncated or mismatched files).`);
-      }
-      const joined = new Uint8Array(bytes);
-      let offset = 0;
-      for (const b of buffers) {
-        joined.set(b, offset);
-        offset += b.byteLength;
-      }
-      return {
-        modelTopology: json.modelTopology,
-        format: json.format,
-        generatedBy: json.generatedBy,
-        convertedBy: json.convertedBy,
-        weightSpecs: specs,
-        weightData: joined.buffer,
-        userDefinedMetadata: json.userDefinedMetadata,
-      };
     },
   };
 }

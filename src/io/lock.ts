@@ -1,0 +1,204 @@
+// One save at a time per model folder: a promise chain per folder inside this process, and across
+// processes an exclusive lock file in the folder (created with 'wx', holding pid, host and a token),
+// refreshed while held. A lock whose process is gone, or that has not been refreshed for
+// `staleMs`, is broken; a save that cannot get the lock within `timeoutMs` fails with
+// ModelLockedError naming the lock file and its holder.
+import {fmt} from '../util/format.js';
+import {importHidden, nodeFsPath} from '../util/env.js';
+import {ValueError} from '../util/errors.js';
+
+import {ModelLockedError} from './errors.js';
+
+type NodeFs = typeof import('node:fs/promises');
+type NodePath = typeof import('node:path');
+
+/** The lock file's name inside the folder it guards. */
+export const LOCK_FILE = '.tfp-save.lock';
+
+/** How long a lock may go unrefreshed before another save breaks it (ms). */
+export const DEFAULT_STALE_LOCK_MS = 60_000;
+/** How long a save waits for the lock of its folder (ms). */
+export const DEFAULT_LOCK_TIMEOUT_MS = 120_000;
+
+export interface FolderLockOptions {
+  /** Who asks, for messages: `fileSystem`. */
+  owner: string;
+  /** Longest total wait for the lock (in-process queue included), ms. */
+  timeoutMs: number;
+  /** A lock not refreshed for this long is stale, ms. The holder refreshes it every staleMs / 4. */
+  staleMs: number;
+}
+
+interface LockInfo {
+  text: string;
+  mtimeMs: number;
+  pid: number | null;
+  host: string | null;
+  token: string | null;
+}
+
+/** Tails of the in-process queues, one per folder (its real path). */
+const queues = new Map<string, Promise<void>>();
+/** Tokens of the locks this process holds now. */
+const heldTokens = new Set<string>();
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function errorCode(e: unknown): string | undefined {
+  return (e as {code?: unknown} | null)?.code as string | undefined;
+}
+
+async function readLock(fs: NodeFs, file: string): Promise<LockInfo | null> {
+  try {
+    const [text, stat] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file)]);
+    let parsed: {pid?: unknown; host?: unknown; token?: unknown} = {};
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch {
+      // Empty or partly written (its writer is between 'wx' and write): judged by age alone.
+    }
+    return {
+      text,
+      mtimeMs: stat.mtimeMs,
+      pid: Number.isSafeInteger(parsed?.pid) ? parsed.pid as number : null,
+      host: typeof parsed?.host === 'string' ? parsed.host : null,
+      token: typeof parsed?.token === 'string' ? parsed.token : null,
+    };
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** Whether process `pid` exists on this host (EPERM: it does, under another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errorCode(e) === 'EPERM';
+  }
+}
+
+function isStale(info: LockInfo, host: string, staleMs: number): boolean {
+  if (Date.now() - info.mtimeMs > staleMs) return true;
+  if (info.host !== host || info.pid === null) return false;
+  // Our own pid with a token we do not hold: left by an earlier process that had this pid
+  // (containers restart with the same pids).
+  if (info.pid === process.pid) return info.token === null || !heldTokens.has(info.token);
+  return !processAlive(info.pid);
+}
+
+/**
+ * Breaks the stale lock `seen`: renames the lock file away (atomic, so one breaker wins) and checks
+ * that what it moved is the lock it judged; a fresh lock that replaced it in between is put back.
+ */
+async function breakLock(fs: NodeFs, file: string, seen: LockInfo): Promise<void> {
+  const grave = `${file}.${globalThis.crypto.randomUUID()}.stale`;
+  try {
+    await fs.rename(file, grave);
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') return;
+    throw e;
+  }
+  const moved = await fs.readFile(grave, 'utf8').catch(() => seen.text);
+  if (moved !== seen.text) await fs.link(grave, file).catch(() => undefined);
+  await fs.rm(grave, {force: true});
+}
+
+function describeHolder(info: LockInfo | null): string {
+  if (info === null) return 'a holder that has just released it';
+  const age = Math.round(Date.now() - info.mtimeMs);
+  return `held by pid ${fmt(info.pid)} on ${fmt(info.host)}, refreshed ${age} ms ago`;
+}
+
+async function acquire(fs: NodeFs, path: NodePath, dir: string, token: string, deadline: number,
+    opts: FolderLockOptions): Promise<string> {
+  const file = path.join(dir, LOCK_FILE);
+  const host = (await importHidden<typeof import('node:os')>('node:os')).hostname();
+  const content = JSON.stringify({pid: process.pid, host, token, time: new Date().toISOString()});
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await fs.open(file, 'wx');
+      try {
+        await handle.writeFile(content);
+      } finally {
+        await handle.close();
+      }
+      return file;
+    } catch (e) {
+      if (errorCode(e) !== 'EEXIST') {
+        throw new ValueError(`${opts.owner}: cannot create the lock file ${file} of ${dir}: ` +
+            `${(e as Error).message}; the folder must be writable.`);
+      }
+    }
+    const info = await readLock(fs, file);
+    if (info === null) continue;
+    if (isStale(info, host, opts.staleMs)) {
+      await breakLock(fs, file, info);
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new ModelLockedError(`${opts.owner}: cannot save to ${dir}: its lock ${file} is ` +
+          `${describeHolder(info)}, and another save has held it for longer than lockTimeoutMs = ` +
+          `${opts.timeoutMs} ms. Retry, or remove the lock file if no save is running.`);
+    }
+    // Back off 2 … 50 ms, with jitter so that waiting processes do not poll in step.
+    await sleep(Math.min(50, 2 + attempt * 2) * (0.5 + Math.random()));
+  }
+}
+
+async function release(fs: NodeFs, file: string, token: string): Promise<void> {
+  const info = await readLock(fs, file).catch(() => null);
+  if (info?.token === token) await fs.rm(file, {force: true});
+}
+
+/**
+ * Runs `task` while holding the save lock of `dir` (a real path): first in this process's queue for
+ * the folder, then the lock file. Throws ModelLockedError when both waits together exceed
+ * `opts.timeoutMs`.
+ */
+export async function withFolderLock<T>(dir: string, opts: FolderLockOptions, task: () => Promise<T>): Promise<T> {
+  const m = await nodeFsPath();
+  if (m === null) throw new ValueError(`${opts.owner}: file paths need Node.js.`);
+  const {fs, path} = m;
+  const deadline = Date.now() + opts.timeoutMs;
+  const previous = queues.get(dir) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  // The next save waits for this one and every one before it, even if this one gives up early.
+  const tail = previous.then(() => mine);
+  queues.set(dir, tail);
+  try {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()));
+    });
+    const first = await Promise.race([previous.then(() => 'ready' as const), timedOut]);
+    clearTimeout(timer);
+    if (first === 'timeout') {
+      throw new ModelLockedError(`${opts.owner}: cannot save to ${dir}: earlier saves to it in this ` +
+          `process have run for longer than lockTimeoutMs = ${opts.timeoutMs} ms. Retry later.`);
+    }
+    const token = globalThis.crypto.randomUUID();
+    const file = await acquire(fs, path, dir, token, deadline, opts);
+    heldTokens.add(token);
+    const now = (): Date => new Date();
+    const heartbeat = setInterval(() => {
+      fs.utimes(file, now(), now()).catch(() => undefined);
+    }, Math.max(10, Math.min(5_000, opts.staleMs / 4)));
+    heartbeat.unref?.();
+    try {
+      return await task();
+    } finally {
+      clearInterval(heartbeat);
+      heldTokens.delete(token);
+      await release(fs, file, token);
+    }
+  } finally {
+    done();
+    if (queues.get(dir) === tail) queues.delete(dir);
+  }
+}
