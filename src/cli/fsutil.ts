@@ -11,23 +11,49 @@ export const DEFAULT_MODEL_DIR = 'runs/bnn-mnist';
 
 export {writeFileAtomic, writeFilesAtomic} from '../io/atomic.js';
 
+/** Folders this process created through {@link ensureWritableDir}, in creation order. */
+const created: string[] = [];
+
 /**
- * Makes sure `dir` exists (creating it) and is writable, before any long computation starts.
- * Throws `ValueError` naming the option otherwise.
+ * Makes sure `dir` exists (creating it one level at a time: Node's recursive mkdir never returns
+ * on /proc, where mkdir answers ENOENT for an existing parent) and is writable, before any long
+ * computation starts. Throws `ValueError` naming the option otherwise. Folders it creates are
+ * remembered, so that a failed command can remove them again ({@link removeCreatedEmptyDirs}).
  */
 export function ensureWritableDir(owner: string, option: string, dir: string): string {
   const abs = path.resolve(dir);
   try {
-    fs.mkdirSync(abs, {recursive: true});
+    const missing: string[] = [];
+    for (let d = abs; !fs.existsSync(d); d = path.dirname(d)) {
+      if (path.dirname(d) === d) break;
+      missing.unshift(d);
+    }
+    for (const d of missing) {
+      fs.mkdirSync(d);
+      created.push(d);
+    }
     if (!fs.statSync(abs).isDirectory()) throw new Error('not a directory');
     const probe = path.join(abs, `.write-probe.${process.pid}.tmp`);
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);
   } catch (e) {
+    removeCreatedEmptyDirs();
     throw new ValueError(`${owner}: ${option} must be a writable directory; got ${fmt(dir)} ` +
         `(${e instanceof Error ? e.message : String(e)}).`);
   }
   return abs;
+}
+
+/** Removes the folders {@link ensureWritableDir} created that are still empty (after a failure). */
+export function removeCreatedEmptyDirs(): void {
+  while (created.length > 0) {
+    const d = created.pop()!;
+    try {
+      fs.rmdirSync(d);   // only if empty: a folder the command wrote into stays
+    } catch {
+      // not empty, or gone already
+    }
+  }
 }
 
 /** Reads a JSON file, throwing `ValueError` naming `what` if it is missing or not JSON. */

@@ -13,7 +13,7 @@ import type {OptionSpec, ParsedArgs} from './args.js';
 import {BACKENDS, selectBackend} from './backend.js';
 import type {BackendName} from './backend.js';
 import {runEvaluate} from './evaluate.js';
-import {DEFAULT_MODEL_DIR, ensureWritableDir} from './fsutil.js';
+import {DEFAULT_MODEL_DIR, ensureWritableDir, removeCreatedEmptyDirs} from './fsutil.js';
 import {DEFAULT_POSTERIOR_SCALE, MODELS, baselineFor, checkModelName} from './models.js';
 import {runPredict} from './predict.js';
 import type {TextSink} from './progress.js';
@@ -181,6 +181,7 @@ export async function main(argv: readonly string[], io: Io = {out: process.stdou
     }
     return 0;
   } catch (e) {
+    removeCreatedEmptyDirs();
     if (e instanceof ValueError) {
       io.err.write(`error: ${e.message}\n`);
       return 2;

@@ -54,7 +54,8 @@ function decodeRgba(file: string, bytes: Buffer): {width: number, height: number
   throw new Error(`${fmt(file)} starts with neither the PNG nor the JPEG signature`);
 }
 
-async function decodeImage(file: string, invert: boolean): Promise<Float32Array> {
+/** A 28×28 PNG or JPEG file as 784 values in [−1, 1] (white digit on black; `invert` for dark on light). */
+export async function decodeImage(file: string, invert: boolean): Promise<Float32Array> {
   let img: {width: number, height: number, data: Uint8Array};
   try {
     img = decodeRgba(file, fs.readFileSync(file));

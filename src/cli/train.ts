@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 import {totalDivergence, variationalLayers} from '../layers/index.js';
+import {ValueError} from '../util/errors.js';
 import {startBaseline} from './baseline.js';
 import type {BaselineRun} from './baseline.js';
 import type {DataSplit} from './data.js';
@@ -181,7 +182,14 @@ async function trainAndEvaluate(opts: TrainOptions, log: TextSink, progress: Tex
       tf.dispose([...kept, x, y]);
       loss?.dispose();
       if (!Number.isFinite(lossValue)) {
-        throw new Error(`train: the loss became ${lossValue} at step ${step + 1}; try a lower --lr.`);
+        // Name the term that went first: an overflowing KL term (a huge --kl-weight) is not an
+        // optimiser problem, and lowering --lr would not help.
+        const klTerm = beta * kl;
+        const why = !Number.isFinite(klTerm) ?
+          `the KL term (β·ΣKL·weight = ${klTerm}, KL weight ${klWeight.toExponential(3)}) is not finite; try a lower --kl-weight` :
+          !Number.isFinite(nll) ? `the NLL (${nll}) is not finite; try a lower --lr` :
+          `NLL ${nll} + KL term ${klTerm} overflowed; try a lower --kl-weight or --lr`;
+        throw new ValueError(`train: the loss became ${lossValue} at step ${step + 1}: ${why}.`);
       }
       step++;
       steps.push({step, epoch, nll, kl, beta, accuracy: acc});

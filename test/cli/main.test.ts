@@ -10,6 +10,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
 import {main} from '../../src/cli/main.js';
 import {loadModel} from '../../src/cli/model_io.js';
+import {decodeImage} from '../../src/cli/predict.js';
 
 interface Run {
   code: number;
@@ -53,6 +54,9 @@ describe('train', () => {
       expect(fs.statSync(path.join(modelDir, f)).size).toBeGreaterThan(0);
     }
     expect(tmpFiles(modelDir)).toEqual([]);
+    // …and ends with the report from the evaluation it did, printing its path.
+    expect(trained.out).toContain(`Wrote ${path.join(modelDir, 'report', 'report.html')}`);
+    expect(fs.readFileSync(path.join(modelDir, 'report', 'report.html'), 'utf8')).toMatch(/^<!DOCTYPE html>/);
     const h = JSON.parse(fs.readFileSync(path.join(modelDir, 'history.json'), 'utf8'));
     expect(h.model).toBe('mlp-flipout');
     expect(h.steps).toHaveLength(2);                 // 64 fake digits, batch 32
@@ -245,6 +249,104 @@ describe('predict', () => {
     }
     const text = await run('predict', '--model-dir', modelDir, '--samples', '2', '--backend', 'cpu', png);
     expect(text.out).toMatch(/digit\.png: (Looks like|Unsure)/);
+  });
+});
+
+describe('predict: image decoding (pngjs / jpeg-js), against sharp as the encoder and reference decoder', () => {
+  const side = 28;
+  const grey = Buffer.from(Array.from({length: side * side}, (_, i) => (i * 37) % 256));
+  const expected = (g: number[], invert = false) => g.map((v) => 2 * (invert ? 1 - v / 255 : v / 255) - 1);
+
+  it('grey, RGB and grey+alpha PNGs decode to the pixel values (alpha flattened onto the background)', async () => {
+    const g = Array.from(grey);
+    const pngGrey = path.join(tmp, 'grey.png');
+    await sharp(grey, {raw: {width: side, height: side, channels: 1}}).png().toFile(pngGrey);
+    const rgb = Buffer.alloc(side * side * 3);
+    grey.forEach((v, i) => rgb.fill(v, 3 * i, 3 * i + 3));
+    const pngRgb = path.join(tmp, 'rgb.png');
+    await sharp(rgb, {raw: {width: side, height: side, channels: 3}}).png().toFile(pngRgb);
+    const ga = Buffer.alloc(side * side * 2);
+    grey.forEach((v, i) => { ga[2 * i] = 255; ga[2 * i + 1] = v; });   // white ink, opacity = value
+    const pngAlpha = path.join(tmp, 'alpha.png');
+    await sharp(ga, {raw: {width: side, height: side, channels: 2}}).png().toFile(pngAlpha);
+    for (const f of [pngGrey, pngRgb, pngAlpha]) {
+      const got = Array.from(await decodeImage(f, false));
+      const e = expected(g);
+      expect(Math.max(...got.map((v, i) => Math.abs(v - e[i]!)))).toBeLessThan(1e-5);
+    }
+    const inv = Array.from(await decodeImage(pngGrey, true));
+    const ei = expected(g, true);
+    expect(Math.max(...inv.map((v, i) => Math.abs(v - ei[i]!)))).toBeLessThan(1e-5);
+  });
+
+  it('a JPEG decodes to what sharp (libjpeg) decodes, within 2 grey levels', async () => {
+    const jpg = path.join(tmp, 'digit.jpg');
+    await sharp(grey, {raw: {width: side, height: side, channels: 1}}).jpeg({quality: 95}).toFile(jpg);
+    const ref = await sharp(jpg).greyscale().raw().toBuffer();
+    const got = Array.from(await decodeImage(jpg, false));
+    const e = expected(Array.from(ref));
+    expect(Math.max(...got.map((v, i) => Math.abs(v - e[i]!)))).toBeLessThan(2 * 2 / 255 + 1e-6);
+  });
+
+  it('refuses a PNG whose header says it is not 28×28 before decoding it', async () => {
+    const big = path.join(tmp, 'huge-header.png');
+    const bytes = await sharp({create: {width: 28, height: 28, channels: 3, background: '#000'}}).png().toBuffer();
+    bytes.writeUInt32BE(100_000, 16);   // IHDR width: a decompression bomb would claim this
+    fs.writeFileSync(big, bytes);
+    await expect(decodeImage(big, false)).rejects.toThrow(/must be 28×28 pixels .* of 100000×28/);
+  });
+});
+
+describe('command line surface', () => {
+  it('-h and --help print the usage with exit 0; --version prints package.json\'s version', async () => {
+    for (const flag of ['-h', '--help']) {
+      const r = await run(flag);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^Usage: tfjs-probability <command>/);
+    }
+    const v = await run('--version');
+    expect(v.code).toBe(0);
+    const pkg = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../../package.json'), 'utf8')) as {version: string};
+    expect(v.out.trim()).toBe(pkg.version);
+    const sub = await run('train', '-h');
+    expect(sub.code).toBe(0);
+    expect(sub.out).toMatch(/^Usage: tfjs-probability train \[options\]/);
+  });
+
+  it('suggests the closest command and option for a typo', async () => {
+    const c = await run('trian');
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(/got "trian" \(did you mean "train"\?\)/);
+    const o = await run('train', '--epoch', '1');
+    expect(o.code).toBe(2);
+    expect(o.err).toMatch(/got "--epoch" \(did you mean --epochs\?\)/);
+  });
+
+  for (const key of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+    it(`refuses --${key} (an Object.prototype name) as an unknown option, exit 2, one line`, async () => {
+      const r = await run('train', `--${key}`, '1');
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(new RegExp(`^error: train: option must be one of .*got "--${key}"\\.\n$`));
+    });
+  }
+
+  it.skipIf(!fs.existsSync('/proc/self'))('an --out under /proc is refused at once with exit 2 (Node\'s recursive mkdir never returns there)', async () => {
+    for (const argv of [['train', '--fake-data', '--out', '/proc/tfp-probe'],
+      ['report', '--fake-data', '--model-dir', modelDir, '--out', '/proc/tfp-probe/r']]) {
+      const r = await run(...argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/--out must be a writable directory; got "\/proc\/tfp-probe/);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('a KL weight that overflows names --kl-weight (not --lr), exits 2 and leaves no empty --out behind', async () => {
+    const out = path.join(tmp, 'new-parent', 'kl-overflow');
+    const r = await run('train', '--fake-data', '--model', 'mlp-flipout', '--backend', 'cpu', '--kl-weight', '1e300',
+      '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/the KL term .* is not finite; try a lower --kl-weight/);
+    expect(fs.existsSync(path.join(tmp, 'new-parent'))).toBe(false);
   });
 });
 
