@@ -20,6 +20,10 @@ export default defineConfig([
     clean: true,
     dts: {entry: {index: 'src/index.ts'}},
     platform: 'node',
+    define: {__TFP_CJS__: 'false'},
+    // Drops the CommonJS-only branch of util/env.ts (and esbuild's require shim with it), so that
+    // no bundler of the ES module build meets a `require`.
+    minifySyntax: true,
   },
   {
     ...common,
@@ -29,5 +33,6 @@ export default defineConfig([
     clean: false,
     dts: {entry: {index: 'src/index.ts'}},
     platform: 'node',
+    define: {__TFP_CJS__: 'true'},
   },
 ]);

@@ -10,11 +10,19 @@ export function isNode(): boolean {
   return typeof p?.versions?.node === 'string';
 }
 
+/** `true` in the CommonJS build (tsup's `define`), `false` in the ES module build, absent in source. */
+declare const __TFP_CJS__: boolean | undefined;
+
 /**
  * Imports `specifier` at run time, hidden from bundlers. Use for Node built-ins and optional peer
- * packages only; the caller turns a failure into a typed error naming what to install.
+ * packages only; the caller turns a failure into a typed error naming what to install. The
+ * CommonJS build uses `require` (a dynamic `import()` there fails under Jest and other CommonJS
+ * module runners without ESM support); the ES module build never mentions `require`.
  */
 export async function importHidden<T>(specifier: string): Promise<T> {
+  if (typeof __TFP_CJS__ !== 'undefined' && __TFP_CJS__) {
+    return require(specifier) as T;
+  }
   return await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier) as T;
 }
 
