@@ -7,12 +7,13 @@ import * as tfl from '@tensorflow/tfjs-layers';
 
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
-import {deserializeKerasObject, isActivation, isConstraint, isInitializer, isRegularizer,
+import {deserializeActivation, deserializeKerasObject, isConstraint, isInitializer, isRegularizer,
   serializeKerasObject} from '../util/keras_objects.js';
 import type {KerasObjectJson} from '../util/keras_objects.js';
 import {checkSeed, SeedStream} from '../util/seed.js';
 
 import type {Constraint, Initializer, Regularizer} from './default_fns.js';
+import {checkLayerArgs} from './layer_args.js';
 import {checkPositiveInt} from './variational_layer.js';
 import type {ActivationArg, LayerArgs} from './variational_layer.js';
 
@@ -68,6 +69,10 @@ export interface AutoregressiveNetworkArgs extends LayerArgs {
 }
 
 const OWNER = 'AutoregressiveNetwork';
+const AUTOREGRESSIVE_KEYS: readonly string[] = ['params', 'eventShape', 'conditional', 'conditionalEventShape',
+  'conditionalInputLayers', 'hiddenUnits', 'inputOrder', 'hiddenDegrees', 'activation', 'useBias',
+  'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint',
+  'biasConstraint', 'validateArgs', 'seed'];
 const INPUT_ORDERS = ['left-to-right', 'right-to-left', 'random'] as const;
 const CONDITIONAL_LAYERS = ['all_layers', 'first_layer'] as const;
 
@@ -197,9 +202,7 @@ export class AutoregressiveNetwork extends tfl.layers.Layer {
   private dense: DenseWeights[] = [];
 
   constructor(args: AutoregressiveNetworkArgs) {
-    if (typeof args !== 'object' || args === null) {
-      throw new ValueError(`${OWNER}: args must be an object; got ${fmt(args)}.`);
-    }
+    checkLayerArgs(OWNER, args, AUTOREGRESSIVE_KEYS);
     const {params, eventShape, conditional, conditionalEventShape, conditionalInputLayers,
       hiddenUnits, inputOrder, hiddenDegrees, activation, useBias, kernelInitializer,
       biasInitializer, kernelRegularizer, biasRegularizer, kernelConstraint, biasConstraint,
@@ -254,7 +257,7 @@ export class AutoregressiveNetwork extends tfl.layers.Layer {
           `got ${fmt(hiddenDegrees)}.`);
     }
     this.hiddenDegrees = hd;
-    this.activation = deserializeKerasObject(OWNER, 'activation', activation ?? 'linear', isActivation);
+    this.activation = deserializeActivation(OWNER, 'activation', activation);
     if (useBias !== undefined && typeof useBias !== 'boolean') {
       throw new ValueError(`${OWNER}: useBias must be a boolean; got ${fmt(useBias)}.`);
     }

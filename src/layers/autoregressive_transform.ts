@@ -15,6 +15,7 @@ import {AutoregressiveNetwork} from './autoregressive.js';
 import type {AutoregressiveNetworkArgs} from './autoregressive.js';
 import {DistributionLayer, distributionOf} from './distribution_layer.js';
 import type {DistributionLayerArgs} from './distribution_layer.js';
+import {checkLayerArgs} from './layer_args.js';
 
 const OWNER = 'AutoregressiveTransform';
 
@@ -110,7 +111,8 @@ export class AutoregressiveTransform extends DistributionLayer {
   readonly made: AutoregressiveNetwork;
 
   constructor(args: AutoregressiveTransformArgs) {
-    super(OWNER, {...args, made: undefined} as DistributionLayerArgs);
+    checkLayerArgs(OWNER, args, ['made', 'convertToTensorFn', 'seed']);
+    super(OWNER, {...args, made: undefined} as DistributionLayerArgs, ['made']);
     const given: unknown = args.made;
     let made: AutoregressiveNetwork;
     if (given instanceof AutoregressiveNetwork) {

@@ -9,6 +9,7 @@ import {ConvOp} from '../variational/linear_op.js';
 import type {LinearOp} from '../variational/linear_op.js';
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
+import {checkElementCount} from '../util/shape.js';
 
 import {checkPositiveInt, VariationalLayer} from './variational_layer.js';
 import type {Estimator, VariationalLayerArgs} from './variational_layer.js';
@@ -29,6 +30,9 @@ export interface ConvVariationalArgs extends VariationalLayerArgs {
   dilationRate?: number | number[];
 }
 
+const CONV_KEYS: readonly string[] = ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat',
+  'dilationRate'];
+
 /** Shared by the six convolution layers. The kernel shape is `kernelSize + [in, filters]`. */
 export abstract class VariationalConv extends VariationalLayer {
   readonly rank: 1 | 2 | 3;
@@ -43,15 +47,20 @@ export abstract class VariationalConv extends VariationalLayer {
   protected constructor(rank: 1 | 2 | 3, estimator: Estimator, className: string,
       args: ConvVariationalArgs) {
     super({className, estimator, salt: estimator === 'flipout' ? 'ConvFlipout' : className,
-      signGranularity: 'exampleChannel'}, args);
+      signGranularity: 'exampleChannel', argKeys: CONV_KEYS}, args);
     this.rank = rank;
     this.filters = checkPositiveInt(className, 'filters', args.filters);
     this.kernelSize = normalizeTuple(className, 'kernelSize', args.kernelSize, rank);
-    this.strides = normalizeTuple(className, 'strides', args.strides ?? 1, rank);
-    this.padding = normalizePadding(className, args.padding ?? 'valid');
-    this.dataFormat = normalizeDataFormat(className, args.dataFormat ?? 'channelsLast');
-    this.dilationRate = normalizeTuple(className, 'dilationRate', args.dilationRate ?? 1, rank);
+    // Only `undefined` means the default: a null (e.g. from a hand-edited config) is refused by name.
+    const given = <T>(v: T | undefined, fallback: T): T => (v === undefined ? fallback : v);
+    this.strides = normalizeTuple(className, 'strides', given(args.strides, 1), rank);
+    this.padding = normalizePadding(className, given<unknown>(args.padding, 'valid'));
+    this.dataFormat = normalizeDataFormat(className, given<unknown>(args.dataFormat, 'channelsLast'));
+    this.dilationRate = normalizeTuple(className, 'dilationRate', given(args.dilationRate, 1), rank);
     checkStridesDilations(className, this.strides, this.dilationRate);
+    // With at least one input channel the kernel has ≥ prod(kernelSize)·filters elements.
+    checkElementCount(className, 'the kernel (kernelSize + [in channels, filters])',
+        [...this.kernelSize, 1, this.filters]);
     this.convOp = new ConvOp({rank, kernelSize: this.kernelSize, strides: this.strides,
       padding: this.padding, dilations: this.dilationRate, dataFormat: this.dataFormat});
   }

@@ -17,6 +17,8 @@ export interface DenseVariationalArgs extends VariationalLayerArgs {
   units: number;
 }
 
+const DENSE_KEYS: readonly string[] = ['units'];
+
 /** Shared by the three dense layers: `y = activation(applyKernel(x) + b)` over the last axis. */
 export abstract class VariationalDense extends VariationalLayer {
   /** Output size. */
@@ -64,7 +66,7 @@ export class DenseReparameterization extends VariationalDense {
   static className = 'DenseReparameterization';
   constructor(args: DenseVariationalArgs) {
     super({className: 'DenseReparameterization', estimator: 'reparameterization',
-      salt: 'DenseReparameterization', signGranularity: 'element'}, args);
+      salt: 'DenseReparameterization', signGranularity: 'element', argKeys: DENSE_KEYS}, args);
   }
 }
 tf.serialization.registerClass(DenseReparameterization);
@@ -77,7 +79,7 @@ export class DenseFlipout extends VariationalDense {
   static className = 'DenseFlipout';
   constructor(args: DenseVariationalArgs) {
     super({className: 'DenseFlipout', estimator: 'flipout', salt: 'DenseFlipout',
-      signGranularity: 'element'}, args);
+      signGranularity: 'element', argKeys: DENSE_KEYS}, args);
   }
 }
 tf.serialization.registerClass(DenseFlipout);
@@ -90,7 +92,7 @@ export class DenseLocalReparameterization extends VariationalDense {
   static className = 'DenseLocalReparameterization';
   constructor(args: DenseVariationalArgs) {
     super({className: 'DenseLocalReparameterization', estimator: 'localReparameterization',
-      salt: 'DenseLocalReparameterization', signGranularity: 'element'}, args);
+      salt: 'DenseLocalReparameterization', signGranularity: 'element', argKeys: DENSE_KEYS}, args);
   }
 }
 tf.serialization.registerClass(DenseLocalReparameterization);

@@ -10,7 +10,7 @@ import {klDivergence} from '../distributions/kl.js';
 import {Normal} from '../distributions/normal.js';
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
-import {deserializeKerasObject, isActivation, isRegularizer, serializeKerasObject} from '../util/keras_objects.js';
+import {deserializeActivation, deserializeKerasObject, isRegularizer, serializeKerasObject} from '../util/keras_objects.js';
 import type {KerasObjectJson} from '../util/keras_objects.js';
 import {checkSeed, SeedStream} from '../util/seed.js';
 import {shapesEqual} from '../util/shape.js';
@@ -19,6 +19,7 @@ import type {Regularizer} from './default_fns.js';
 import {distributionOf} from './distribution_layer.js';
 import {describeFn, registerFn, resolveFn, serializeFn} from './fn_registry.js';
 import type {SerializedFn} from './fn_registry.js';
+import {checkLayerArgs} from './layer_args.js';
 import {VariableLayer} from './variable_layer.js';
 import {checkPositiveInt} from './variational_layer.js';
 import type {ActivationArg, LayerArgs} from './variational_layer.js';
@@ -131,9 +132,8 @@ export class DenseVariational extends tfl.layers.Layer {
   private readonly requestedDtype: tf.DataType | undefined;
 
   constructor(args: DenseVariationalV2Args) {
-    if (typeof args !== 'object' || args === null) {
-      throw new ValueError(`${OWNER}: args must be an object; got ${fmt(args)}.`);
-    }
+    checkLayerArgs(OWNER, args, ['units', 'makePosteriorFn', 'makePriorFn', 'klWeight', 'klUseExact',
+      'activation', 'useBias', 'activityRegularizer', 'inputDim', 'seed']);
     const {units, makePosteriorFn, makePriorFn, klWeight, klUseExact, activation, useBias,
       activityRegularizer, inputDim, seed, ...base} = args;
     if (inputDim !== undefined && base.inputShape === undefined && base.batchInputShape === undefined) {
@@ -160,7 +160,7 @@ export class DenseVariational extends tfl.layers.Layer {
       throw new ValueError(`${OWNER}: useBias must be a boolean; got ${fmt(useBias)}.`);
     }
     this.useBias = useBias ?? true;
-    this.activation = deserializeKerasObject(OWNER, 'activation', activation ?? 'linear', isActivation);
+    this.activation = deserializeActivation(OWNER, 'activation', activation);
     this.activityRegularizerFn = activityRegularizer === undefined || activityRegularizer === null ?
         null : deserializeKerasObject(OWNER, 'activityRegularizer', activityRegularizer, isRegularizer) as
             unknown as Regularizer;

@@ -27,6 +27,7 @@ import {sizeOf} from '../util/shape.js';
 
 import {resolveFn, serializeFn} from './fn_registry.js';
 import type {SerializedFn} from './fn_registry.js';
+import {checkLayerArgs} from './layer_args.js';
 import type {LayerArgs} from './variational_layer.js';
 
 /** How a distribution layer turns its distribution into its tensor output. */
@@ -75,10 +76,12 @@ export abstract class DistributionLayer extends tfl.layers.Layer {
   private readonly stream: SeedStream;
   private lastInput: tf.Tensor | null = null;
 
-  protected constructor(owner: string, args: DistributionLayerArgs) {
-    if (typeof args !== 'object' || args === null) {
-      throw new ValueError(`${owner}: args must be an object; got ${fmt(args)}.`);
-    }
+  /**
+   * `ownKeys`: the subclass's own argument keys (which it removes or sets to undefined before
+   * passing `args` on); with `convertToTensorFn`, `seed` and tfjs's LayerArgs the only keys allowed.
+   */
+  protected constructor(owner: string, args: DistributionLayerArgs, ownKeys: readonly string[] = []) {
+    checkLayerArgs(owner, args, [...ownKeys, 'convertToTensorFn', 'seed']);
     const {convertToTensorFn, seed, ...base} = args;
     super(base);
     const convert = convertToTensorFn ?? 'sample';
@@ -152,7 +155,7 @@ export class DistributionLambda extends DistributionLayer {
   readonly makeDistributionFn: MakeDistributionFromTensor;
 
   constructor(args: DistributionLambdaArgs) {
-    super('DistributionLambda', args);
+    super('DistributionLambda', args, ['makeDistributionFn']);
     const {makeDistributionFn} = args;
     const fn = resolveFn<MakeDistributionFromTensor>('DistributionLambda', 'makeDistributionFn',
         makeDistributionFn, null);
@@ -210,8 +213,9 @@ function normalizeEventShape(owner: string, eventShape: unknown): number[] {
 abstract class ParameterizedDistributionLayer extends DistributionLayer {
   readonly eventShape: number[];
 
-  protected constructor(owner: string, eventShape: number[], args: DistributionLayerArgs) {
-    super(owner, args);
+  protected constructor(owner: string, eventShape: number[], args: DistributionLayerArgs,
+      ownKeys: readonly string[]) {
+    super(owner, args, ownKeys);
     this.eventShape = eventShape;
   }
 
@@ -259,6 +263,8 @@ abstract class ParameterizedDistributionLayer extends DistributionLayer {
   }
 }
 
+const INDEPENDENT_KEYS: readonly string[] = ['eventShape', 'convertToTensorFn', 'seed'];
+
 /** Arguments of {@link IndependentNormal} and {@link IndependentBernoulli}. */
 export interface IndependentDistributionLayerArgs extends DistributionLayerArgs {
   /** Shape of one event. Default `[1]`. */
@@ -279,8 +285,9 @@ export class IndependentNormal extends ParameterizedDistributionLayer {
   static className = 'IndependentNormal';
 
   constructor(args: IndependentDistributionLayerArgs = {}) {
+    checkLayerArgs('IndependentNormal', args, INDEPENDENT_KEYS);
     super('IndependentNormal', normalizeEventShape('IndependentNormal', args.eventShape ?? [1]),
-        {...args, eventShape: undefined} as DistributionLayerArgs);
+        {...args, eventShape: undefined} as DistributionLayerArgs, INDEPENDENT_KEYS);
   }
 
   /** `2·prod(eventShape)`. */
@@ -323,8 +330,9 @@ export class IndependentBernoulli extends ParameterizedDistributionLayer {
   static className = 'IndependentBernoulli';
 
   constructor(args: IndependentDistributionLayerArgs = {}) {
+    checkLayerArgs('IndependentBernoulli', args, INDEPENDENT_KEYS);
     super('IndependentBernoulli', normalizeEventShape('IndependentBernoulli', args.eventShape ?? [1]),
-        {...args, eventShape: undefined} as DistributionLayerArgs);
+        {...args, eventShape: undefined} as DistributionLayerArgs, INDEPENDENT_KEYS);
   }
 
   /** `prod(eventShape)`. */
@@ -372,11 +380,12 @@ export class OneHotCategorical extends ParameterizedDistributionLayer {
   static className = 'OneHotCategorical';
 
   constructor(args: OneHotCategoricalLayerArgs) {
-    const size = (args as OneHotCategoricalLayerArgs | undefined)?.eventSize;
+    checkLayerArgs('OneHotCategorical', args, ['eventSize', 'convertToTensorFn', 'seed']);
+    const size = args.eventSize;
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) {
       throw new ValueError(`OneHotCategorical: eventSize must be a positive integer; got ${fmt(size)}.`);
     }
-    super('OneHotCategorical', [size], {...args, eventSize: undefined} as DistributionLayerArgs);
+    super('OneHotCategorical', [size], {...args, eventSize: undefined} as DistributionLayerArgs, ['eventSize']);
   }
 
   /** `eventSize`. */

@@ -6,11 +6,12 @@ import * as tfl from '@tensorflow/tfjs-layers';
 
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
-import {deserializeKerasObject, isActivation, isConstraint, isInitializer, isRegularizer,
+import {deserializeActivation, deserializeKerasObject, isConstraint, isInitializer, isRegularizer,
   serializeKerasObject} from '../util/keras_objects.js';
 import type {KerasObjectJson} from '../util/keras_objects.js';
 
 import type {Constraint, Initializer, Regularizer} from './default_fns.js';
+import {checkLayerArgs} from './layer_args.js';
 import type {ActivationArg, LayerArgs} from './variational_layer.js';
 
 /** Arguments of {@link VariableLayer} (LAYERS.md §5). */
@@ -73,16 +74,14 @@ export class VariableLayer extends tfl.layers.Layer {
 
   constructor(args: VariableLayerArgs) {
     const owner = 'VariableLayer';
-    if (typeof args !== 'object' || args === null) {
-      throw new ValueError(`${owner}: args must be an object; got ${fmt(args)}.`);
-    }
+    checkLayerArgs(owner, args, ['shape', 'activation', 'initializer', 'regularizer', 'constraint']);
     const {shape, activation, initializer, regularizer, constraint, dtype, ...base} = args;
     if (dtype !== undefined && dtype !== null && dtype !== 'float32') {
       throw new ValueError(`${owner}: dtype must be "float32" (tfjs has no float64); got ${fmt(dtype)}.`);
     }
     super(base as LayerArgs);
     this.shape = normalizeShape(owner, shape);
-    this.activation = deserializeKerasObject(owner, 'activation', activation ?? 'linear', isActivation);
+    this.activation = deserializeActivation(owner, 'activation', activation);
     this.initializer = deserializeKerasObject(owner, 'initializer', initializer ?? 'zeros',
         isInitializer) as unknown as Initializer;
     this.regularizer = regularizer === undefined || regularizer === null ? null :

@@ -8,18 +8,20 @@ import type {Distribution} from '../distributions/distribution.js';
 import {lookupKL} from '../distributions/kl.js';
 import {Normal} from '../distributions/normal.js';
 import {flipout, localMoments, meanFieldNormalParts, SeededNoise} from '../variational/estimators.js';
-import type {NoiseSource, SignGranularity, TensorFn} from '../variational/estimators.js';
+import type {LocalMoments, NoiseSource, SignGranularity, TensorFn} from '../variational/estimators.js';
 import type {LinearOp} from '../variational/linear_op.js';
 import {NotImplementedError, ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
-import {deserializeKerasObject, isActivation, isRegularizer, serializeKerasObject} from '../util/keras_objects.js';
+import {deserializeActivation, deserializeKerasObject, isRegularizer, serializeKerasObject} from '../util/keras_objects.js';
 import type {KerasObjectJson} from '../util/keras_objects.js';
 import {checkSeed, SeedStream} from '../util/seed.js';
+import {checkElementCount} from '../util/shape.js';
 
 import {defaultMeanFieldNormalFn, defaultMultivariateNormalFn, klDivergenceFn, meanTensorFn, sampleTensorFn} from './default_fns.js';
 import type {AddVariableFn, DistributionFn, DivergenceFn, Regularizer} from './default_fns.js';
 import {resolveFn, serializedFormOf, serializeFn} from './fn_registry.js';
 import type {SerializedFn} from './fn_registry.js';
+import {checkLayerArgs} from './layer_args.js';
 
 /** tfjs's base layer arguments (name, trainable, inputShape, batchInputShape, dtype, …). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
@@ -73,7 +75,14 @@ export interface LayerKind {
   /** Salt of the seed stream (TFP: "DenseFlipout", "ConvFlipout"). */
   salt: string;
   signGranularity: SignGranularity;
+  /** The subclass's own argument keys (besides {@link VARIATIONAL_LAYER_KEYS} and tfjs's LayerArgs). */
+  argKeys: readonly string[];
 }
+
+/** The argument keys shared by every dense and convolutional variational layer. */
+export const VARIATIONAL_LAYER_KEYS: readonly string[] = ['activation', 'activityRegularizer',
+  'kernelPosteriorFn', 'kernelPosteriorTensorFn', 'kernelPriorFn', 'kernelDivergenceFn',
+  'biasPosteriorFn', 'biasPosteriorTensorFn', 'biasPriorFn', 'biasDivergenceFn', 'seed'];
 
 function singleTensor(owner: string, inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   if (!Array.isArray(inputs)) return inputs;
@@ -129,18 +138,14 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
   private builtKernelShape: number[] | null = null;
 
   protected constructor(kind: LayerKind, args: VariationalLayerArgs) {
-    if (typeof args !== 'object' || args === null) {
-      throw new ValueError(`${kind.className}: args must be an object; got ${fmt(args)}.`);
-    }
+    checkLayerArgs(kind.className, args, [...kind.argKeys, ...VARIATIONAL_LAYER_KEYS]);
     const {activityRegularizer, activation, seed, kernelPosteriorFn, kernelPosteriorTensorFn,
       kernelPriorFn, kernelDivergenceFn, biasPosteriorFn, biasPosteriorTensorFn, biasPriorFn,
       biasDivergenceFn, ...base} = args;
     super(base as LayerArgs);
     const owner = kind.className;
     this.kind = kind;
-    this.activation = activation === undefined || activation === null ?
-        deserializeKerasObject(owner, 'activation', 'linear', isActivation) :
-        deserializeKerasObject(owner, 'activation', activation, isActivation);
+    this.activation = deserializeActivation(owner, 'activation', activation);
     this.activityRegularizerFn = activityRegularizer === undefined || activityRegularizer === null ?
         null : deserializeKerasObject(owner, 'activityRegularizer', activityRegularizer, isRegularizer) as
             unknown as Regularizer;
@@ -175,7 +180,7 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Array<number | null>;
-    const kernelShape = this.kernelShapeFor(shape);
+    const kernelShape = this.checkedKernelShape(shape);
     this.builtKernelShape = kernelShape;
     const dtype: tf.DataType = 'float32';
     const addVariable: AddVariableFn = (name, varShape, initializer, regularizer, constraint,
@@ -205,6 +210,14 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
       }));
     }
     this.built = true;
+  }
+
+  /** {@link kernelShapeFor}, refusing a kernel of more than 2^31 − 1 elements (tfjs's limit). */
+  private checkedKernelShape(inputShape: ReadonlyArray<number | null>): number[] {
+    const kernelShape = this.kernelShapeFor(inputShape);
+    checkElementCount(this.kind.className, this.op.rank === 0 ? 'the kernel ([in, units])' :
+        'the kernel (kernelSize + [in channels, filters])', kernelShape);
+    return kernelShape;
   }
 
   /** TFP fails at the first call when the analytic KL of the pair is not registered; so do we. */
@@ -281,7 +294,7 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
       }
       default: {
         const {loc, scale} = meanFieldNormalParts(this.kind.className, posterior);
-        const {mean, stddev} = localMoments(op, x, loc, scale);
+        const {mean, stddev} = scaledLocalMoments(op, x, loc, scale);
         this.replaceKept('kernel', null);
         return tensorFn(new Normal({loc: mean, scale: stddev}), this.noise.nextSeed());
       }
@@ -298,7 +311,9 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
     const first: unknown = Array.isArray(inputs) ? inputs[0] : inputs;
     const shape = (first as {shape?: unknown} | undefined)?.shape;
     if (Array.isArray(shape)) {
-      const kernelShape = this.kernelShapeFor(shape as Array<number | null>);
+      const kernelShape = this.checkedKernelShape(shape as Array<number | null>);
+      checkElementCount(this.kind.className, 'the output', this.op.outputShape(shape as Array<number | null>,
+          this.outChannels), ` for input shape ${fmt(shape)}`);
       const built = this.builtKernelShape;
       if (built !== null && kernelShape[kernelShape.length - 2] !== built[built.length - 2]) {
         throw new ValueError(`${this.kind.className}: input channels must be ` +
@@ -365,6 +380,58 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
     this.replaceKept('output', null);
     return super.dispose();
   }
+}
+
+/**
+ * `2^−k` with `2^k ≈ max|x|` over every axis but the first (one power of two per example), with
+ * no gradient: 1 for an all-zero or non-finite row, and k clipped to [−126, 127] (normal float32).
+ */
+const inverseExampleScale = tf.customGrad(((x: tf.Tensor, _save: tf.GradSaveFunc) => {
+  const axes = Array.from({length: x.rank - 1}, (_, i) => i + 1);
+  const k = tf.floor(tf.div(tf.log(tf.max(tf.abs(x), axes, true)), Math.LN2));
+  const value = tf.pow(2, tf.neg(tf.clipByValue(tf.where(tf.isFinite(k), k, tf.zerosLike(k)), -126, 127)));
+  return {value, gradFunc: () => tf.zerosLike(x)};
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+
+// As in the estimators' Flipout signs: host backends pay ~25x more per element for a broadcasting
+// multiply than for a same-shape one, so there the per-example factor is expanded first.
+const HOST_BACKENDS: ReadonlySet<string> = new Set(['cpu', 'wasm']);
+
+/** `r` (shape `[N, 1, …, 1]`) repeated to `shape` on host backends, else `r` itself. */
+function expandPerExample(r: tf.Tensor, shape: number[]): tf.Tensor {
+  if (!HOST_BACKENDS.has(tf.getBackend()) || r.size === tf.util.sizeFromShape(shape)) return r;
+  const v = r.dataSync();
+  const per = tf.util.sizeFromShape(shape) / r.size;
+  const out = new Float32Array(r.size * per);
+  for (let i = 0; i < r.size; i++) out.fill(v[i] as number, i * per, (i + 1) * per);
+  return tf.tensor(out, shape, 'float32');
+}
+
+/** `x ⊙ r` for a per-example factor `r` that is a constant for the gradient (`∂/∂x = dy ⊙ r`). */
+const scaleExamples = tf.customGrad(((x: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) => {
+  const full = expandPerExample(r, x.shape);
+  save([full]);
+  return {
+    value: tf.mul(x, full),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, saved[0] as tf.Tensor), tf.zerosLike(r)],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, r: tf.Tensor) => tf.Tensor;
+
+/**
+ * `localMoments` of `x ⊙ 2^−k` rescaled by `2^k`, with `2^k ≈ max|x|` per example: the variance
+ * `op(x ⊙ x, σ ⊙ σ)` squares x, which overflows float32 from |x| ≈ 1.8e19 (∞, then NaN after
+ * sampling) and underflows below ≈ 1e-19 (σ_out = 0), where Flipout and reparameterization stay
+ * finite. Mean and stddev are homogeneous of degree 1 in x, so the rescaled moments are the same,
+ * and scaling by a power of two is exact in floating point: wherever x ⊙ x fits, the results are
+ * bit-identical to the unscaled ones (given an exact `pow(2, k)`). The scale is a constant for the
+ * gradient, which is exact by the same homogeneity. Cost: a max-abs reduction over x and three
+ * same-shape products (and their gradients), next to the two linear maps.
+ */
+function scaledLocalMoments(op: LinearOp, x: tf.Tensor, loc: tf.Tensor, scale: tf.Tensor): LocalMoments {
+  const inv = inverseExampleScale(x);
+  const {mean, stddev} = localMoments(op, scaleExamples(x, inv), loc, scale);
+  const s = tf.reciprocal(inv);  // 2^k, exact
+  return {mean: scaleExamples(mean, s), stddev: scaleExamples(stddev, s)};
 }
 
 /** Checks a value is a positive integer, naming the argument. */

@@ -91,9 +91,65 @@ export function isConstraint(v: unknown): v is {apply(w: tf.Tensor): tf.Tensor} 
   return isKerasObject(v) && typeof (v as {apply?: unknown}).apply === 'function';
 }
 
-/** True for a tfjs Activation. */
-export function isActivation(v: unknown): v is {apply(x: tf.Tensor, axis?: number): tf.Tensor} & KerasObject {
-  return isKerasObject(v) && typeof (v as {apply?: unknown}).apply === 'function';
+/** A tfjs activation object (what `getActivation('relu')` returns inside tfjs-layers). */
+export type ActivationObject = {apply(x: tf.Tensor, axis?: number): tf.Tensor} & KerasObject;
+
+// tfjs-layers does not export its Activation base class; it is the parent of the registered
+// 'linear' class (tfjs itself tests `identifier instanceof Activation`).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyClass = abstract new (...args: any[]) => unknown;
+
+function activationBase(): AnyClass | undefined {
+  const map = tf.serialization.SerializationMap.getMap().classNameMap;
+  const linear = Object.prototype.hasOwnProperty.call(map, 'linear') ? map['linear']?.[0] : undefined;
+  return linear === undefined ? undefined : Object.getPrototypeOf(linear) as AnyClass;
+}
+
+/**
+ * True for a tfjs Activation: an instance of tfjs-layers' Activation class (built-in or a
+ * registered subclass). A layer, an initializer or any other object with an `apply` is not one.
+ */
+export function isActivation(v: unknown): v is ActivationObject {
+  const base = activationBase();
+  return base !== undefined && v instanceof base && isKerasObject(v);
+}
+
+/** The registered activation identifiers (`'elu'`, `'relu'`, …, and registered subclasses). */
+export function activationNames(): string[] {
+  const base = activationBase();
+  const map = tf.serialization.SerializationMap.getMap().classNameMap;
+  return base === undefined ? [] : Object.keys(map).filter((k) => {
+    const cls = map[k]?.[0] as {prototype?: unknown} | undefined;
+    return cls?.prototype instanceof base;
+  });
+}
+
+/**
+ * Resolves an `activation` argument: `undefined` / `null` (linear), a tfjs activation identifier
+ * (`'relu'`), its `{className, config}` form, or an activation object. Anything else — a layer's
+ * JSON such as `{className: 'Dense', config: {units: 5}}`, an initializer's name, a function — is
+ * a `ValueError` naming the argument, the value and the valid identifiers; nothing is constructed
+ * before the class is known to be an activation.
+ */
+export function deserializeActivation(owner: string, arg: string, value: unknown): ActivationObject {
+  const v = value === undefined || value === null ? 'linear' : value;
+  if (isActivation(v)) return v;
+  const className = typeof v === 'string' ? v :
+      typeof v === 'object' && v !== null && !Array.isArray(v) &&
+      typeof (v as KerasObjectJson).className === 'string' ? (v as KerasObjectJson).className : undefined;
+  const names = activationNames();
+  if (className === undefined || !names.includes(className)) {
+    const map = tf.serialization.SerializationMap.getMap().classNameMap;
+    const valid = `An activation is one of ${names.map((n) => fmt(n)).join(', ')}, its ` +
+        `{className, config} form, or an activation object.`;
+    if (className !== undefined && Object.prototype.hasOwnProperty.call(map, className)) {
+      throw new ValueError(`${owner}: ${arg} must be a tfjs activation, not a layer or another ` +
+          `tfjs object; got ${fmt(value)} (${fmt(className)} is not an activation). ${valid}`);
+    }
+    throw new ValueError(`${owner}: ${arg} must be a registered tfjs object or its name; got ` +
+        `${fmt(value)}. ${valid}`);
+  }
+  return deserializeKerasObject(owner, arg, v, isActivation);
 }
 
 export {isKerasObject};
