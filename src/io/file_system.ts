@@ -46,6 +46,9 @@ const WEIGHTS_FILE = /^weights(\.1|\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 /** How many times a load follows a model.json that a save replaced while it was read. */
 const LOAD_ATTEMPTS = 8;
 
+/** The tail of the saves that are resolving their folders (see save). */
+let saveEntry: Promise<unknown> = Promise.resolve();
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function stripScheme(url: string): string {
@@ -66,6 +69,28 @@ async function removeLeftovers(fs: NodeFs, path: NodePath, dir: string, keep: st
         (name.startsWith(`${LOCK_FILE}.`) && name.endsWith('.stale')));
     if (leftover) await fs.rm(path.join(dir, name), {force: true}).catch(() => undefined);
   }
+}
+
+/**
+ * Writes a model into `folder` (holding its lock): new weights under a new name, then the
+ * model.json that names them (one rename switches models), then what earlier saves left.
+ */
+async function writeModel(fs: NodeFs, path: NodePath, crypto: NodeCrypto, folder: string,
+    artifacts: tf.io.ModelArtifacts, weightData: Uint8Array): Promise<void> {
+  const weights = `weights.${crypto.randomUUID()}.bin`;
+  const modelJSON: tf.io.ModelJSON & {[TFP_KEY]: {weightsSha256: string}} = {
+    modelTopology: artifacts.modelTopology ?? {},
+    format: artifacts.format,
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy,
+    weightsManifest: [{paths: [`./${weights}`], weights: artifacts.weightSpecs ?? []}],
+    ...(artifacts.userDefinedMetadata !== undefined ? {userDefinedMetadata: artifacts.userDefinedMetadata} : {}),
+    [TFP_KEY]: {weightsSha256: crypto.createHash('sha256').update(weightData).digest('hex')},
+  };
+  await writeFileAtomic(path.join(folder, weights), weightData);
+  await writeFileAtomic(path.join(folder, MODEL_JSON), JSON.stringify(modelJSON));
+  await syncDir(folder);
+  await removeLeftovers(fs, path, folder, weights);
 }
 
 /** One try at reading the model whose model.json text is `text`. */
@@ -147,33 +172,20 @@ export function fileSystem(pathOrUrl: string, options?: FileSystemOptions): tf.i
   const target = stripScheme(pathOrUrl);
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-      const {fs, path, crypto} = await nodeModules();
-      const dir = await ensureDir(target.endsWith(MODEL_JSON) ? path.dirname(target) : target, OWNER, 'path');
-      const folder = await fs.realpath(dir);
       const weightData = artifacts.weightData === undefined ? new Uint8Array(0) :
           new Uint8Array(tf.io.concatenateArrayBuffers(
               Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData]));
-      const weightsSha256 = crypto.createHash('sha256').update(weightData).digest('hex');
-      await withFolderLock(folder, {owner: OWNER, timeoutMs: opts.lockTimeoutMs, staleMs: opts.staleLockMs},
-          async () => {
-            const weights = `weights.${crypto.randomUUID()}.bin`;
-            const modelJSON: tf.io.ModelJSON & {[TFP_KEY]: {weightsSha256: string}} = {
-              modelTopology: artifacts.modelTopology ?? {},
-              format: artifacts.format,
-              generatedBy: artifacts.generatedBy,
-              convertedBy: artifacts.convertedBy,
-              weightsManifest: [{paths: [`./${weights}`], weights: artifacts.weightSpecs ?? []}],
-              ...(artifacts.userDefinedMetadata !== undefined ?
-                {userDefinedMetadata: artifacts.userDefinedMetadata} : {}),
-              [TFP_KEY]: {weightsSha256},
-            };
-            // New weights under a new name, then the model.json that names them (one rename switches
-            // models), then what earlier saves left.
-            await writeFileAtomic(path.join(folder, weights), weightData);
-            await writeFileAtomic(path.join(folder, MODEL_JSON), JSON.stringify(modelJSON));
-            await syncDir(folder);
-            await removeLeftovers(fs, path, folder, weights);
-          });
+      // Saves resolve their folders one after another and join its queue in call order: of two
+      // saves to one folder, the one called last is the one that stays.
+      const entered = saveEntry.then(async () => {
+        const {fs, path, crypto} = await nodeModules();
+        const dir = await ensureDir(target.endsWith(MODEL_JSON) ? path.dirname(target) : target, OWNER, 'path');
+        const folder = await fs.realpath(dir);
+        const lock = {owner: OWNER, timeoutMs: opts.lockTimeoutMs, staleMs: opts.staleLockMs};
+        return {saved: withFolderLock(folder, lock, () => writeModel(fs, path, crypto, folder, artifacts, weightData))};
+      });
+      saveEntry = entered.catch(() => undefined);
+      await (await entered).saved;
       return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts)};
     },
 

@@ -155,13 +155,11 @@ async function release(fs: NodeFs, file: string, token: string): Promise<void> {
 
 /**
  * Runs `task` while holding the save lock of `dir` (a real path): first in this process's queue for
- * the folder, then the lock file. Throws ModelLockedError when both waits together exceed
+ * the folder (joined at the call, so tasks run in call order), then the lock file. Throws ModelLockedError when both waits together exceed
  * `opts.timeoutMs`.
  */
-export async function withFolderLock<T>(dir: string, opts: FolderLockOptions, task: () => Promise<T>): Promise<T> {
-  const m = await nodeFsPath();
-  if (m === null) throw new ValueError(`${opts.owner}: file paths need Node.js.`);
-  const {fs, path} = m;
+export function withFolderLock<T>(dir: string, opts: FolderLockOptions, task: () => Promise<T>): Promise<T> {
+  // Joins the folder's queue now, before any await, so that saves queue in call order.
   const deadline = Date.now() + opts.timeoutMs;
   const previous = queues.get(dir) ?? Promise.resolve();
   let done!: () => void;
@@ -171,7 +169,18 @@ export async function withFolderLock<T>(dir: string, opts: FolderLockOptions, ta
   // The next save waits for this one and every one before it, even if this one gives up early.
   const tail = previous.then(() => mine);
   queues.set(dir, tail);
+  return runQueued(dir, opts, task, deadline, previous, () => {
+    done();
+    if (queues.get(dir) === tail) queues.delete(dir);
+  });
+}
+
+async function runQueued<T>(dir: string, opts: FolderLockOptions, task: () => Promise<T>, deadline: number,
+    previous: Promise<void>, leave: () => void): Promise<T> {
   try {
+    const m = await nodeFsPath();
+    if (m === null) throw new ValueError(`${opts.owner}: file paths need Node.js.`);
+    const {fs, path} = m;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()));
@@ -198,7 +207,6 @@ export async function withFolderLock<T>(dir: string, opts: FolderLockOptions, ta
       await release(fs, file, token);
     }
   } finally {
-    done();
-    if (queues.get(dir) === tail) queues.delete(dir);
+    leave();
   }
 }
