@@ -216,6 +216,7 @@ export abstract class Layer {
   readonly alsoTrack: unknown[];
   /** Whether expensive argument checks are enabled. */
   readonly validateArgs: boolean;
+  /** The penalty of the latest call (see `extraLoss`), owned by the layer; null before any call. */
   protected extraLossValue: tf.Tensor | null = null;
 
   protected constructor(args: LayerArgs, defaultName: string) {

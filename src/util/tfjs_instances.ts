@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** Two copies of tfjs-core (or tfjs-layers) are loaded; this package and the app use different ones. */
 export class TfjsInstanceError extends Error {
+  /** Always `'TfjsInstanceError'`. */
   override name = 'TfjsInstanceError';
 }
 
