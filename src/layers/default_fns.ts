@@ -14,6 +14,7 @@ import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 import {deserializeKerasObject, isConstraint, isInitializer, isRegularizer, serializeKerasObject} from '../util/keras_objects.js';
 import type {KerasObjectJson} from '../util/keras_objects.js';
+import {checkArgsObject, checkKeys} from '../util/keys.js';
 
 import {tapeMemo} from '../util/tape_memo.js';
 import {describeFn, registerFn} from './fn_registry.js';
@@ -94,9 +95,9 @@ function read(v: tfl.LayerVariable, constraint: Constraint | null): tf.Tensor {
  *   untransformedScaleInitializer: tf.initializers.randomNormal({mean: -9, stddev: 0.1})});
  */
 export function defaultMeanFieldNormalFn(args: MeanFieldNormalArgs = {}): DistributionFn {
-  if (typeof args !== 'object' || args === null) {
-    throw new ValueError(`${OWNER}: args must be an object; got ${fmt(args)}.`);
-  }
+  checkArgsObject(OWNER, args);
+  checkKeys(OWNER, args, {own: ['isSingular', 'locInitializer', 'untransformedScaleInitializer',
+    'locRegularizer', 'untransformedScaleRegularizer', 'locConstraint', 'untransformedScaleConstraint']});
   const isSingular = args.isSingular ?? false;
   if (typeof isSingular !== 'boolean') {
     throw new ValueError(`${OWNER}: isSingular must be a boolean; got ${fmt(isSingular)}.`);
@@ -156,7 +157,19 @@ export interface DivergenceFnArgs {
   weight?: number;
 }
 
-function checkWeight(owner: string, weight: unknown): number {
+/**
+ * The weight of a divergence fn's options `{weight}`. A bare number (`klDivergenceFn(1 / 60000)`)
+ * is refused with the object to pass instead: TFP's fns take no weight argument, and reading a
+ * number as "no options" would silently use weight 1.
+ */
+function checkWeight(owner: string, args: unknown): number {
+  if (typeof args === 'number') {
+    throw new ValueError(`${owner}: args must be an object {weight}; got the number ${fmt(args)} ` +
+        `(did you mean {weight: ${fmt(args)}}?).`);
+  }
+  checkArgsObject(owner, args);
+  checkKeys(owner, args, {own: ['weight']});
+  const weight = (args as DivergenceFnArgs).weight;
   if (weight === undefined) return 1;
   if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
     throw new ValueError(`${owner}: weight must be a finite number ≥ 0; got ${fmt(weight)}.`);
@@ -171,7 +184,7 @@ function checkWeight(owner: string, weight: unknown): number {
  * tfp.layers.denseFlipout({units: 10, kernelDivergenceFn: tfp.layers.util.klDivergenceFn({weight: 1 / 60000})});
  */
 export function klDivergenceFn(args: DivergenceFnArgs = {}): DivergenceFn {
-  const weight = checkWeight('klDivergenceFn', args.weight);
+  const weight = checkWeight('klDivergenceFn', args);
   const fn: DivergenceFn = (q, p) => tf.tidy(() => {
     const kl = klDivergence(q, p);
     return weight === 1 ? kl : tf.mul(kl, weight);
@@ -186,7 +199,7 @@ registerFn('KLDivergence', (c) => klDivergenceFn(c as DivergenceFnArgs));
  * reparameterization pass null, as in TFP), so it is an error there. Serializable.
  */
 export function monteCarloDivergenceFn(args: DivergenceFnArgs = {}): DivergenceFn {
-  const weight = checkWeight('monteCarloDivergenceFn', args.weight);
+  const weight = checkWeight('monteCarloDivergenceFn', args);
   const fn: DivergenceFn = (q, p, w) => {
     if (w === null) {
       throw new ValueError('monteCarloDivergenceFn: needs the posterior sample, which this layer ' +

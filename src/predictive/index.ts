@@ -1,6 +1,6 @@
 // tfp.predictive: Monte Carlo prediction with Bayesian models and the metrics used to judge it
 // (accuracy, log-likelihood, Brier, calibration, out-of-distribution AUROC).
-export {checkPositiveInt, predictMC, predictMean, predictWith} from './mc.js';
+export {checkPositiveInt, MAX_MC_SAMPLES, predictMC, predictMean, predictWith} from './mc.js';
 export type {PredictMCArgs, Predictor} from './mc.js';
 export {disposeSummary, entropy, summarize} from './summary.js';
 export type {PredictiveSummary} from './summary.js';

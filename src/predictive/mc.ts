@@ -7,15 +7,24 @@ import {withPosteriorMean} from '../layers/model_utils.js';
 
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
+import {checkArgsObject, checkKeys} from '../util/keys.js';
+import {checkElementCount} from '../util/shape.js';
 
 /** Anything with tfjs-layers' `predict`: a `tf.LayersModel` or `tf.Sequential`. */
 export interface Predictor {
   predict(x: tf.Tensor, args?: {batchSize?: number}): tf.Tensor | tf.Tensor[];
 }
 
+/**
+ * The most Monte Carlo passes {@link predictMC} runs: 10^6. Standard errors shrink as 1/√S, so
+ * 10^6 draws already give 0.1% of the posterior spread; a larger S (e.g. a mistyped 2^40) would
+ * run for days, so it is refused up front.
+ */
+export const MAX_MC_SAMPLES = 1_000_000;
+
 /** Options of {@link predictMC}. */
 export interface PredictMCArgs {
-  /** Number of posterior draws S. Default 50 (the TFP example's `num_monte_carlo`). */
+  /** Number of posterior draws S, 1 … {@link MAX_MC_SAMPLES}. Default 50 (the TFP example's `num_monte_carlo`). */
   samples?: number;
   /** Examples per forward pass; each batch of each pass draws new weights. Default 128. */
   batchSize?: number;
@@ -31,6 +40,37 @@ export function checkPositiveInt(owner: string, name: string, value: unknown): n
     throw new ValueError(`${owner}: ${name} must be a positive integer; got ${fmt(value)}.`);
   }
   return value;
+}
+
+/**
+ * Checks the model and the input of a predictive function. `x` must be a tensor, as for tfjs's
+ * `model.predict`: a nested array is refused (its dtype and shape would be guessed), with the
+ * conversion to use instead.
+ */
+function checkModelAndInput(owner: string, model: unknown, x: unknown): void {
+  if (typeof model !== 'object' || model === null || typeof (model as Predictor).predict !== 'function') {
+    throw new ValueError(`${owner}: model must have a predict method (a tf.LayersModel or ` +
+        `tf.Sequential); got ${fmt(model)}.`);
+  }
+  if (!(x instanceof tf.Tensor)) {
+    const hint = Array.isArray(x) ? ' (convert a nested array with tf.tensor2d(x), as for model.predict)' : '';
+    throw new ValueError(`${owner}: x must be a tf.Tensor${hint}; got ${fmt(x)}.`);
+  }
+  if (x.isDisposed) throw new ValueError(`${owner}: x must not be disposed; got a disposed ${fmt(x)}.`);
+}
+
+/** Checks an options object (undefined means `{}`) against its keys. */
+function checkOptions(owner: string, args: unknown, keys: readonly string[]): void {
+  checkArgsObject(owner, args);
+  checkKeys(owner, args, {own: keys});
+}
+
+function checkOutputs(owner: string, outputs: unknown): 'probs' | 'logits' {
+  const v = outputs ?? 'probs';
+  if (v !== 'probs' && v !== 'logits') {
+    throw new ValueError(`${owner}: outputs must be one of "probs", "logits"; got ${fmt(outputs)}.`);
+  }
+  return v;
 }
 
 function singleOutput(owner: string, y: tf.Tensor | tf.Tensor[]): tf.Tensor2D {
@@ -54,12 +94,20 @@ function singleOutput(owner: string, y: tf.Tensor | tf.Tensor[]): tf.Tensor2D {
  */
 export function predictMC(model: Predictor, x: tf.Tensor, args: PredictMCArgs = {}): tf.Tensor3D {
   const owner = 'predictMC';
+  checkModelAndInput(owner, model, x);
+  checkOptions(owner, args, ['samples', 'batchSize', 'outputs', 'onSample']);
   const samples = checkPositiveInt(owner, 'samples', args.samples ?? 50);
-  const batchSize = checkPositiveInt(owner, 'batchSize', args.batchSize ?? 128);
-  const outputs = args.outputs ?? 'probs';
-  if (outputs !== 'probs' && outputs !== 'logits') {
-    throw new ValueError(`${owner}: outputs must be one of "probs", "logits"; got ${fmt(outputs)}.`);
+  if (samples > MAX_MC_SAMPLES) {
+    throw new ValueError(`${owner}: samples must be at most ${MAX_MC_SAMPLES} (MAX_MC_SAMPLES); ` +
+        `got ${fmt(samples)}.`);
   }
+  const batchSize = checkPositiveInt(owner, 'batchSize', args.batchSize ?? 128);
+  const outputs = checkOutputs(owner, args.outputs);
+  if (args.onSample !== undefined && typeof args.onSample !== 'function') {
+    throw new ValueError(`${owner}: onSample must be a function; got ${fmt(args.onSample)}.`);
+  }
+  // The [S, N, C] result must fit one tensor: S·N now, S·N·C after the first pass shows C.
+  checkElementCount(owner, 'the result [samples, N, C]', [samples, x.shape[0] ?? 1], ' (C ≥ 1)');
   const draws: tf.Tensor2D[] = [];
   try {
     for (let s = 0; s < samples; s++) {
@@ -67,6 +115,7 @@ export function predictMC(model: Predictor, x: tf.Tensor, args: PredictMCArgs = 
         const y = singleOutput(owner, model.predict(x, {batchSize}));
         return outputs === 'logits' ? tf.softmax(y) : y;
       }));
+      if (s === 0) checkElementCount(owner, 'the result [samples, N, C]', [samples, ...(draws[0] as tf.Tensor).shape]);
       args.onSample?.(s + 1, samples);
     }
     return tf.stack(draws) as tf.Tensor3D;
@@ -85,6 +134,7 @@ export function predictMC(model: Predictor, x: tf.Tensor, args: PredictMCArgs = 
  */
 export function predictMean(model: tfl.LayersModel, x: tf.Tensor,
     args: {batchSize?: number, outputs?: 'probs' | 'logits'} = {}): tf.Tensor2D {
+  checkModelAndInput('predictMean', model, x);
   return predictWith(model, x, (m, fn) => withPosteriorMean(m as tfl.LayersModel, fn), args);
 }
 
@@ -96,9 +146,16 @@ export function predictWith(
     model: Predictor, x: tf.Tensor,
     runner: <T>(model: Predictor, fn: () => T) => T,
     args: {batchSize?: number, outputs?: 'probs' | 'logits'} = {}): tf.Tensor2D {
-  const batchSize = checkPositiveInt('predictMean', 'batchSize', args.batchSize ?? 128);
+  const owner = 'predictMean';
+  checkModelAndInput(owner, model, x);
+  checkOptions(owner, args, ['batchSize', 'outputs']);
+  if (typeof runner !== 'function') {
+    throw new ValueError(`${owner}: runner must be a function; got ${fmt(runner)}.`);
+  }
+  const batchSize = checkPositiveInt(owner, 'batchSize', args.batchSize ?? 128);
+  const outputs = checkOutputs(owner, args.outputs);
   return runner(model, () => tf.tidy(() => {
-    const y = singleOutput('predictMean', model.predict(x, {batchSize}));
-    return args.outputs === 'logits' ? tf.softmax(y) : y;
+    const y = singleOutput(owner, model.predict(x, {batchSize}));
+    return outputs === 'logits' ? tf.softmax(y) : y;
   }));
 }

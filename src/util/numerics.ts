@@ -4,8 +4,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-import {NumericalError} from './errors.js';
+import {NumericalError, ValueError} from './errors.js';
 import {fmt} from './format.js';
+import {checkArgsObject, checkKeys} from './keys.js';
 
 /** Counts of the non-finite entries of a tensor. */
 export interface NonFiniteCounts {
@@ -13,8 +14,13 @@ export interface NonFiniteCounts {
   inf: number;
 }
 
-/** How many entries of `t` are NaN and how many are ±∞ (0 and 0 for an int or bool tensor). */
-export function countNonFinite(t: tf.Tensor): NonFiniteCounts {
+/**
+ * How many entries of `t` are NaN and how many are ±∞ (0 and 0 for an int or bool tensor); a
+ * plain number counts as one entry. Anything else is a `ValueError`.
+ */
+export function countNonFinite(t: tf.Tensor | number): NonFiniteCounts {
+  if (typeof t === 'number') return {nan: Number.isNaN(t) ? 1 : 0, inf: t === Infinity || t === -Infinity ? 1 : 0};
+  checkTensor('countNonFinite', 't', t);
   if (t.dtype !== 'float32') return {nan: 0, inf: 0};
   const [nan, inf] = tf.tidy(() => [
     tf.sum(tf.cast(tf.isNaN(t), 'int32')),
@@ -25,15 +31,31 @@ export function countNonFinite(t: tf.Tensor): NonFiniteCounts {
   return counts;
 }
 
+function checkTensor(owner: string, arg: string, t: unknown): asserts t is tf.Tensor {
+  if (!(t instanceof tf.Tensor)) {
+    throw new ValueError(`${owner}: ${arg} must be a tf.Tensor or a number; got ${fmt(t)}.`);
+  }
+  if (t.isDisposed) throw new ValueError(`${owner}: ${arg} must not be disposed; got a disposed ${fmt(t)}.`);
+}
+
 /**
  * Returns `t` unchanged if every entry is finite, else throws a `NumericalError` naming `name`
- * and counting the NaN and ±∞ entries. Reads the values synchronously (a device sync on GPU
+ * and counting the NaN and ±∞ entries; a plain number (e.g. a logged loss) is checked as itself.
+ * Anything else (`null`, an array) is a `ValueError`. Reads the values synchronously (a device sync on GPU
  * backends), so use it where a check is worth a sync: per step, not per op.
  *
  * @example
  * const loss = tfp.util.checkNumerics(model.evaluate(x, y) as tf.Scalar, 'loss');
  */
-export function checkNumerics<T extends tf.Tensor>(t: T, name: string): T {
+export function checkNumerics<T extends tf.Tensor | number>(t: T, name: string): T {
+  if (name !== undefined && typeof name !== 'string') {
+    throw new ValueError(`checkNumerics: name must be a string; got ${fmt(name)}.`);
+  }
+  if (typeof t === 'number') {
+    if (!Number.isFinite(t)) throw new NumericalError(`checkNumerics: ${name ?? 'value'} must be finite; got ${t}.`);
+    return t;
+  }
+  checkTensor('checkNumerics', name === undefined ? 'value' : `${name}`, t);
   const {nan, inf} = countNonFinite(t);
   if (nan + inf > 0) {
     throw new NumericalError(`checkNumerics: ${name} must be finite; got ${nan} NaN and ${inf} ` +
@@ -68,6 +90,11 @@ export class CheckNumericsCallback extends tfl.Callback {
 
   constructor(args: CheckNumericsCallbackArgs = {}) {
     super();
+    checkArgsObject('checkNumericsCallback', args);
+    checkKeys('checkNumericsCallback', args, {own: ['checkWeights']});
+    if (args.checkWeights !== undefined && typeof args.checkWeights !== 'boolean') {
+      throw new ValueError(`checkNumericsCallback: checkWeights must be a boolean; got ${fmt(args.checkWeights)}.`);
+    }
     this.checkWeights = args.checkWeights ?? true;
   }
 
