@@ -212,7 +212,7 @@ export function fileSystem(pathOrUrl: string, options?: FileSystemOptions): tf.i
           if (again === text) throw e;
           if (attempt >= LOAD_ATTEMPTS) {
             throw new ModelBeingWrittenError(`fileSystem: ${file} was replaced ${attempt} times while ` +
-                `being loaded (another process is saving to ${folder}); retry the load. Last failure: ${e.message}`);
+                `being loaded (saves to ${folder} are in progress); retry the load. Last failure: ${e.message}`);
           }
           text = again;
           await sleep(2 * attempt);

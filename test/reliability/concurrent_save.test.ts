@@ -5,7 +5,7 @@
 // cannot be created (/proc) is a ValueError, not a hang. Expected values are the constants each
 // save wrote: every weight of save k of writer w is w · 100 000 + k, and its layout is k's parity.
 import {spawn} from 'node:child_process';
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync} from 'node:fs';
 import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
 
@@ -240,6 +240,18 @@ describe('the save lock', () => {
     });
   }
 
+  it('a save queued in this process behind one that waits past its lockTimeoutMs fails with ModelLockedError; the first then succeeds', async () => {
+    const dir = await folderWithLock(lockOf(process.ppid));
+    const first = make(64, 9).save(tfp.io.fileSystem(dir));
+    const second = make(64, 10).save(tfp.io.fileSystem(dir, {lockTimeoutMs: 100})).then(() => null, (e: unknown) => e);
+    const error = await noHang(second, 20_000, 'the queued save');
+    expect(error).toBeInstanceOf(ModelLockedError);
+    expect((error as Error).message).toMatch(/fileSystem: cannot save to .*: earlier saves to it in this process have run for longer than lockTimeoutMs = 100 ms/);
+    rmSync(join(dir, LOCK_FILE));
+    await noHang(first, 20_000, 'the first save');
+    expect(stateOf(await tfp.io.loadLayersModel(dir))?.value).toBe(9);
+  });
+
   it('a save waits for a lock that is released, then succeeds', async () => {
     const dir = await folderWithLock(lockOf(process.ppid));
     const saving = make(64, 9).save(tfp.io.fileSystem(dir));
@@ -283,5 +295,45 @@ describe('fileSystem options', () => {
   }
   it('refuses an empty path', () => {
     expect(() => tfp.io.fileSystem('')).toThrowError(/fileSystem: pathOrUrl must be a non-empty path or file:\/\/ URL; got ""/);
+  });
+});
+
+describe('a load while model.json keeps changing', () => {
+  it('follows each replaced model.json, then fails with ModelBeingWrittenError (8 replacements), naming the folder', async () => {
+    // Deterministic: every time the loader resolves a weights path, the "writer" (this hook)
+    // replaces model.json with one naming another weights file, and removes the old one.
+    const {dir, weights} = await (async () => {
+      const d = mkdtempSync(join(tmpdir(), 'tfp-busy-'));
+      await make(32, 3).save(tfp.io.fileSystem(d));
+      const j = JSON.parse(readFileSync(join(d, 'model.json'), 'utf8')) as {weightsManifest: Array<{paths: string[]}>};
+      return {dir: d, weights: j.weightsManifest[0]!.paths[0]!};
+    })();
+    const json = readFileSync(join(dir, 'model.json'), 'utf8');
+    const fsp = (await import('node:module')).createRequire(import.meta.url)('node:fs/promises') as Record<string, unknown>;
+    const {syncBuiltinESMExports} = await import('node:module');
+    const original = fsp['realpath'] as (p: string) => Promise<string>;
+    let replaced = 0;
+    fsp['realpath'] = async (p: string): Promise<string> => {
+      if (/weights.*\.bin$/.test(String(p)) && replaced < 1000) {
+        replaced++;
+        writeFileSync(join(dir, 'model.tmp'), json.replace(weights, `./weights.${replaced}.bin`));
+        renameSync(join(dir, 'model.tmp'), join(dir, 'model.json'));
+        rmSync(join(dir, weights.slice(2)), {force: true});
+      }
+      return await original(p);
+    };
+    syncBuiltinESMExports();
+    let error: unknown;
+    try {
+      (await tfp.io.loadLayersModel(dir)).dispose();
+    } catch (e) {
+      error = e;
+    } finally {
+      fsp['realpath'] = original;
+      syncBuiltinESMExports();
+    }
+    expect(replaced).toBe(8);
+    expect(error).toBeInstanceOf(ModelBeingWrittenError);
+    expect((error as Error).message).toMatch(/fileSystem: .*model\.json was replaced 8 times while being loaded \(saves to .*tfp-busy-.*are in progress\); retry the load\. Last failure: fileSystem: cannot read weights .*weights\.7\.bin: ENOENT/);
   });
 });
