@@ -11,6 +11,7 @@ import {deserializeActivation, deserializeKerasObject, isConstraint, isInitializ
   serializeKerasObject} from '../util/keras_objects.js';
 import type {KerasObjectJson} from '../util/keras_objects.js';
 import {checkSeed, SeedStream} from '../util/seed.js';
+import {checkElementCount} from '../util/shape.js';
 
 import type {Constraint, Initializer, Regularizer} from './default_fns.js';
 import {checkLayerArgs} from './layer_args.js';
@@ -307,6 +308,8 @@ export class AutoregressiveNetwork extends tfl.layers.Layer {
         new SeedStream(this.seed, OWNER));
     this.masks = madeMasks(this.degrees, this.params);
     const sizes = [d, ...this.hiddenUnits, d * this.params];
+    sizes.slice(1).forEach((out, l) => checkElementCount(OWNER, `the kernel of dense layer ${l}`,
+        [sizes[l] as number, out]));
     this.dense = this.masks.map((mask, l) => {
       const kernel = this.addWeight(`kernel_${l}`, [sizes[l] as number, sizes[l + 1] as number], 'float32',
           this.kernelInitializer, this.kernelRegularizer ?? undefined, true, this.kernelConstraint ?? undefined);

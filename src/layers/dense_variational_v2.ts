@@ -13,7 +13,7 @@ import {fmt} from '../util/format.js';
 import {deserializeActivation, deserializeKerasObject, isRegularizer, serializeKerasObject} from '../util/keras_objects.js';
 import type {KerasObjectJson} from '../util/keras_objects.js';
 import {checkSeed, SeedStream} from '../util/seed.js';
-import {shapesEqual} from '../util/shape.js';
+import {checkElementCount, shapesEqual} from '../util/shape.js';
 
 import type {Regularizer} from './default_fns.js';
 import {distributionOf} from './distribution_layer.js';
@@ -191,6 +191,7 @@ export class DenseVariational extends tfl.layers.Layer {
     this.inputSize = last;
     this.inputSpec = [new tfl.InputSpec({minNDim: 2, axes: {[-1]: last}})];
     const n = this.kernelSize + this.biasSize;
+    checkElementCount(OWNER, 'the weight vector (in·units + units)', [n]);
     const make = (arg: string, fn: MakeDistributionFn): DistributionCallable => {
       const callable: unknown = fn(this.kernelSize, this.biasSize, dtype);
       if (typeof callable !== 'function' && !isLayerLike(callable)) {

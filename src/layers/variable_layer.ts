@@ -9,6 +9,7 @@ import {fmt} from '../util/format.js';
 import {deserializeActivation, deserializeKerasObject, isConstraint, isInitializer, isRegularizer,
   serializeKerasObject} from '../util/keras_objects.js';
 import type {KerasObjectJson} from '../util/keras_objects.js';
+import {checkElementCount} from '../util/shape.js';
 
 import type {Constraint, Initializer, Regularizer} from './default_fns.js';
 import {checkLayerArgs} from './layer_args.js';
@@ -49,6 +50,7 @@ function normalizeShape(owner: string, shape: unknown): number[] {
     throw new ValueError(`${owner}: Shape must be known statically (non-negative integers); ` +
         `got shape ${fmt(shape)}.`);
   }
+  checkElementCount(owner, 'the weight (shape)', shape as number[]);
   return shape as number[];
 }
 

@@ -11,6 +11,7 @@ import {isPositiveInt} from '../util/shape.js';
 import type {Initializer} from './initializers.js';
 import {KernelBiasLayer} from './kernel_bias_layer.js';
 import type {LayerArgs} from './layer.js';
+import {checkNnOptions} from './options.js';
 import {makeKernelBias} from './util.js';
 import type {KernelBiasFactory} from './util.js';
 import type {ActivationFn} from './variational_base.js';
@@ -54,6 +55,7 @@ export class Affine extends KernelBiasLayer {
 
   constructor(inputSize: number, outputSize: number, options: AffineOptions = {}) {
     const owner = 'Affine';
+    checkNnOptions(owner, options, 'affine');
     const inSize = checkSize(owner, 'inputSize', inputSize);
     const outSize = checkSize(owner, 'outputSize', outputSize);
     const batchShape = options.batchShape ?? [];
@@ -81,6 +83,7 @@ abstract class AffineVariational extends KernelBiasVariationalLayer {
 
   protected constructor(estimator: Estimator, inputSize: number, outputSize: number,
       options: AffineVariationalOptions, owner: string) {
+    checkNnOptions(owner, options, 'affineVariational');
     const inSize = checkSize(owner, 'inputSize', inputSize);
     const outSize = checkSize(owner, 'outputSize', outputSize);
     super(estimator, [inSize, outSize], [outSize], options, owner);

@@ -46,13 +46,14 @@ export function nnPadding(owner: string, value: unknown): Padding {
 /** Checks and normalises the convolution arguments of an nn layer. */
 export function nnConvArgs(owner: string, inputSize: unknown, outputSize: unknown, filterShape: unknown,
     options: ConvOptionsBase, allowedRanks: number[] = [1, 2, 3], transposed = false): NnConvArgs {
-  const rank = options.rank ?? 2;
+  // Only `undefined` means the default: null is refused by name, as TFP refuses None here.
+  const rank = options.rank === undefined ? 2 : options.rank;
   if (!allowedRanks.includes(rank as number)) {
     throw new ValueError(`${owner}: rank must be one of ${allowedRanks.join(', ')}; got ${fmt(options.rank)}.`);
   }
   const r = rank as 1 | 2 | 3;
-  const strides = normalizeTuple(owner, 'strides', options.strides ?? 1, r, true);
-  const dilations = normalizeTuple(owner, 'dilations', options.dilations ?? 1, r, true);
+  const strides = normalizeTuple(owner, 'strides', options.strides === undefined ? 1 : options.strides, r, true);
+  const dilations = normalizeTuple(owner, 'dilations', options.dilations === undefined ? 1 : options.dilations, r, true);
   if (transposed && strides.some((s) => s > 1) && dilations.some((d) => d > 1)) {
     throw new NotImplementedError(`${owner}: strides > 1 together with dilations > 1 is not implemented; ` +
         `got strides ${fmt(strides)} and dilations ${fmt(dilations)}.`);
@@ -64,7 +65,7 @@ export function nnConvArgs(owner: string, inputSize: unknown, outputSize: unknow
     outputSize: checkSize(owner, 'outputSize', outputSize),
     filterShape: normalizeTuple(owner, 'filterShape', filterShape, r, true),
     strides,
-    padding: nnPadding(owner, options.padding ?? 'VALID'),
+    padding: nnPadding(owner, options.padding === undefined ? 'VALID' : options.padding),
     dilations,
   };
 }

@@ -9,6 +9,7 @@ import {NotImplementedError, ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 
 import {nnConvArgs} from './conv_args.js';
+import {checkNnOptions} from './options.js';
 import type {ConvOptionsBase, NnConvArgs} from './conv_args.js';
 import type {Initializer} from './initializers.js';
 import {KernelBiasLayer} from './kernel_bias_layer.js';
@@ -72,6 +73,7 @@ export class Convolution extends KernelBiasLayer {
   constructor(inputSize: number, outputSize: number, filterShape: number | number[],
       options: ConvolutionOptions = {}) {
     const owner = 'Convolution';
+    checkNnOptions(owner, options, 'convolution');
     const args = nnConvArgs(owner, inputSize, outputSize, filterShape, options);
     if ((options.batchShape ?? []).length > 0) {
       throw new NotImplementedError(`${owner}: batchShape must be [] (batched kernels are not implemented); ` +
@@ -126,6 +128,7 @@ export abstract class ChannelsLastVariational extends KernelBiasVariationalLayer
 abstract class ConvolutionVariational extends ChannelsLastVariational {
   protected constructor(estimator: Estimator, inputSize: number, outputSize: number,
       filterShape: number | number[], options: ConvolutionVariationalOptions, owner: string) {
+    checkNnOptions(owner, options, 'convolutionVariational');
     const args = nnConvArgs(owner, inputSize, outputSize, filterShape, options);
     super(estimator, args, [...args.filterShape, args.inputSize, args.outputSize], convOp(args), options, owner);
   }

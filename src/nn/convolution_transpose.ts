@@ -8,6 +8,7 @@ import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 
 import {nnConvArgs} from './conv_args.js';
+import {checkNnOptions} from './options.js';
 import type {ConvOptionsBase, NnConvArgs} from './conv_args.js';
 import {ChannelsLastVariational, flattenConvInput, restoreConvOutput} from './convolution.js';
 import type {Initializer} from './initializers.js';
@@ -88,6 +89,7 @@ export class ConvolutionTranspose extends KernelBiasLayer {
   constructor(inputSize: number, outputSize: number, filterShape: number | number[],
       options: ConvolutionTransposeOptions = {}) {
     const owner = 'ConvolutionTranspose';
+    checkNnOptions(owner, options, 'convolutionTranspose');
     const args = transposeArgs(owner, inputSize, outputSize, filterShape, options);
     const make = options.makeKernelBiasFn ?? makeKernelBias;
     const [kernel, bias] = make(kernelMatrixShape(args), [args.outputSize], {
@@ -108,6 +110,7 @@ export interface ConvolutionTransposeVariationalOptions extends ConvTransposeOpt
 abstract class ConvolutionTransposeVariational extends ChannelsLastVariational {
   protected constructor(estimator: Estimator, inputSize: number, outputSize: number,
       filterShape: number | number[], options: ConvolutionTransposeVariationalOptions, owner: string) {
+    checkNnOptions(owner, options, 'convolutionTransposeVariational');
     const args = transposeArgs(owner, inputSize, outputSize, filterShape, options);
     super(estimator, args, kernelMatrixShape(args), transposeOp(args), options, owner);
   }

@@ -9,6 +9,7 @@ import {NotImplementedError, ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 
 import {nnConvArgs} from './conv_args.js';
+import {checkNnOptions} from './options.js';
 import type {NnConvArgs} from './conv_args.js';
 import {ChannelsLastVariational, flattenConvInput, restoreConvOutput} from './convolution.js';
 import type {ConvolutionOptions, ConvolutionVariationalOptions} from './convolution.js';
@@ -61,6 +62,7 @@ export class ConvolutionV2 extends KernelBiasLayer {
   constructor(inputSize: number, outputSize: number, filterShape: number | number[],
       options: ConvolutionV2Options = {}) {
     const owner = 'ConvolutionV2';
+    checkNnOptions(owner, options, 'convolutionV2');
     const args = v2Args(owner, inputSize, outputSize, filterShape, options);
     if ((options.batchShape ?? []).length > 0) {
       throw new NotImplementedError(`${owner}: batchShape must be [] (batched kernels are not implemented); ` +
@@ -82,6 +84,7 @@ export class ConvolutionV2 extends KernelBiasLayer {
 abstract class ConvolutionVariationalV2 extends ChannelsLastVariational {
   protected constructor(estimator: Estimator, inputSize: number, outputSize: number,
       filterShape: number | number[], options: ConvolutionVariationalV2Options, owner: string) {
+    checkNnOptions(owner, options, 'convolutionVariationalV2');
     const args = v2Args(owner, inputSize, outputSize, filterShape, options);
     super(estimator, args, matrixShape(args), matrixConvOp(args), options, owner);
   }
