@@ -48,9 +48,26 @@ function errorCode(e: unknown): string | undefined {
   return (e as {code?: unknown} | null)?.code as string | undefined;
 }
 
-async function readLock(fs: NodeFs, file: string): Promise<LockInfo | null> {
+/** The most bytes of a lock file read (ours are ~150). */
+const MAX_LOCK_BYTES = 4096;
+
+async function readLock(fs: NodeFs, file: string, owner: string): Promise<LockInfo | null> {
   try {
-    const [text, stat] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file)]);
+    // lstat before opening: a FIFO or a link planted under the lock's name must not block or redirect.
+    const stat = await fs.lstat(file);
+    if (!stat.isFile()) {
+      throw new ValueError(`${owner}: the lock file ${file} must be a regular file; remove it (got ` +
+          `${stat.isSymbolicLink() ? 'a symbolic link' : 'another kind of file'}).`);
+    }
+    const handle = await fs.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOFOLLOW ?? 0));
+    let text: string;
+    try {
+      const buffer = new Uint8Array(Math.min(MAX_LOCK_BYTES, stat.size));
+      const {bytesRead} = await handle.read(buffer, 0, buffer.length, 0);
+      text = new TextDecoder().decode(buffer.subarray(0, bytesRead));
+    } finally {
+      await handle.close();
+    }
     let parsed: {pid?: unknown; host?: unknown; token?: unknown} = {};
     try {
       parsed = JSON.parse(text) as typeof parsed;
@@ -66,7 +83,8 @@ async function readLock(fs: NodeFs, file: string): Promise<LockInfo | null> {
     };
   } catch (e) {
     if (errorCode(e) === 'ENOENT') return null;
-    throw e;
+    if (e instanceof ValueError) throw e;
+    throw new ValueError(`${owner}: cannot read the lock file ${file}: ${(e as Error).message}.`);
   }
 }
 
@@ -101,7 +119,7 @@ async function breakLock(fs: NodeFs, file: string, seen: LockInfo): Promise<void
     if (errorCode(e) === 'ENOENT') return;
     throw e;
   }
-  const moved = await fs.readFile(grave, 'utf8').catch(() => seen.text);
+  const moved = (await readLock(fs, grave, 'lock').catch(() => null))?.text ?? seen.text;
   if (moved !== seen.text) await fs.link(grave, file).catch(() => undefined);
   await fs.rm(grave, {force: true});
 }
@@ -118,21 +136,27 @@ async function acquire(fs: NodeFs, path: NodePath, dir: string, token: string, d
   const host = (await importHidden<typeof import('node:os')>('node:os')).hostname();
   const content = JSON.stringify({pid: process.pid, host, token, time: new Date().toISOString()});
   for (let attempt = 0; ; attempt++) {
+    let handle: Awaited<ReturnType<NodeFs['open']>> | null = null;
     try {
-      const handle = await fs.open(file, 'wx');
-      try {
-        await handle.writeFile(content);
-      } finally {
-        await handle.close();
-      }
-      return file;
+      handle = await fs.open(file, 'wx');
     } catch (e) {
       if (errorCode(e) !== 'EEXIST') {
         throw new ValueError(`${opts.owner}: cannot create the lock file ${file} of ${dir}: ` +
             `${(e as Error).message}; the folder must be writable.`);
       }
     }
-    const info = await readLock(fs, file);
+    if (handle !== null) {
+      try {
+        await handle.writeFile(content);
+        await handle.close();
+      } catch (e) {
+        await handle.close().catch(() => undefined);
+        await fs.rm(file, {force: true});
+        throw new ValueError(`${opts.owner}: cannot write the lock file ${file}: ${(e as Error).message}.`);
+      }
+      return file;
+    }
+    const info = await readLock(fs, file, opts.owner);
     if (info === null) continue;
     if (isStale(info, host, opts.staleMs)) {
       await breakLock(fs, file, info);
@@ -149,7 +173,7 @@ async function acquire(fs: NodeFs, path: NodePath, dir: string, token: string, d
 }
 
 async function release(fs: NodeFs, file: string, token: string): Promise<void> {
-  const info = await readLock(fs, file).catch(() => null);
+  const info = await readLock(fs, file, 'lock').catch(() => null);
   if (info?.token === token) await fs.rm(file, {force: true});
 }
 

@@ -4,7 +4,7 @@
 // broken and a live one makes a save fail with ModelLockedError after lockTimeoutMs; a folder that
 // cannot be created (/proc) is a ValueError, not a hang. Expected values are the constants each
 // save wrote: every weight of save k of writer w is w · 100 000 + k, and its layout is k's parity.
-import {spawn} from 'node:child_process';
+import {execFileSync, spawn} from 'node:child_process';
 import {existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync} from 'node:fs';
 import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -250,6 +250,15 @@ describe('the save lock', () => {
     rmSync(join(dir, LOCK_FILE));
     await noHang(first, 20_000, 'the first save');
     expect(stateOf(await tfp.io.loadLayersModel(dir))?.value).toBe(9);
+  });
+
+  const fifo = existsSync('/usr/bin/mkfifo') || existsSync('/bin/mkfifo') ? it : it.skip;
+  fifo('a FIFO planted as the lock file is a ValueError, not a hang', async () => {
+    const dir = await folderWithLock(null);
+    execFileSync('mkfifo', [join(dir, LOCK_FILE)]);
+    const error = await noHang(make(64, 8).save(tfp.io.fileSystem(dir)).then(() => null, (e: unknown) => e), 20_000, 'a save against a FIFO lock');
+    expect(error).toBeInstanceOf(ValueError);
+    expect((error as Error).message).toMatch(/fileSystem: the lock file .* must be a regular file; remove it \(got another kind of file\)/);
   });
 
   it('a save waits for a lock that is released, then succeeds', async () => {
