@@ -43,7 +43,7 @@ const SPECS: Record<string, Record<string, OptionSpec>> = {
     'posterior-scale': {kind: 'positiveNumber', help: `initial posterior stddev of every kernel weight (default ${DEFAULT_POSTERIOR_SCALE}; TFP's layers start at softplus(-3) ≈ 0.0486, see docs/CLI.md)`},
     'samples': {kind: 'positiveInt', help: 'Monte Carlo draws for the final evaluation (default 50)'},
     'seed': {kind: 'nonNegativeInt', help: 'seed of weights, noise and shuffling (default 1)'},
-    'out': {kind: 'string', help: 'output directory for model.json, weights.bin, history.json (default ./runs/bnn-mnist)'},
+    'out': {kind: 'string', help: 'output directory for model.json, its weights file, history.json (default ./runs/bnn-mnist)'},
     'skip-eval': {kind: 'flag', help: 'skip the Monte Carlo evaluation after training'},
     'baseline': {kind: 'string', help: 'deterministic model trained alongside in a child process (other core) for the comparison, ' +
       'saved to <out>/baseline: a model name or "none" (default: the deterministic twin of a Bayesian --model; none with --fake-data)'},
@@ -78,7 +78,7 @@ const SPECS: Record<string, Record<string, OptionSpec>> = {
 const USAGE = `Usage: tfjs-probability <command> [options]
 
 Commands:
-  train      train a Bayesian (or deterministic) digit classifier; saves model.json, weights.bin, history.json
+  train      train a Bayesian (or deterministic) digit classifier; saves model.json, its weights, history.json, a report
   evaluate   Monte Carlo metrics of a saved model on the held-out digits (table + JSON)
   predict    class probabilities with uncertainty for PNG/JPEG files (28×28) or a JSON file of images
   report     a self-contained HTML report with SVG/PNG figures

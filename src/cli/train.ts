@@ -241,7 +241,7 @@ async function trainAndEvaluate(opts: TrainOptions, log: TextSink, progress: Tex
   log.write(`\nSummary: trained ${opts.epochs} epochs in ${formatDuration(trainSeconds)} ` +
       `(${(trainSeconds / Math.max(1, step)).toFixed(2)} s/step) on ${opts.backend}.\n`);
   if (evaluation) log.write(`${formatEvaluation(evaluation)}\n`);
-  log.write(`Saved ${path.join(opts.out, 'model.json')}, weights.bin and history.json` +
+  log.write(`Saved ${path.join(opts.out, 'model.json')}, its weights and history.json` +
       `${baseline ? `; the baseline in ${baselineDir}` : ''}.\n`);
   if (evaluated) {
     // The report from the evaluation just done (the `report` command would repeat it).
