@@ -304,12 +304,13 @@ export class AutoregressiveNetwork extends tfl.layers.Layer {
           `${this.eventShapeValue[0]}; got input shape ${fmt(shape)}.`);
     }
     const d = last;
+    const sizes = [d, ...this.hiddenUnits, d * this.params];
+    // Before the degrees and masks (JS arrays of the kernels' sizes) are made.
+    sizes.slice(1).forEach((out, l) => checkElementCount(OWNER, `the kernel of dense layer ${l}`,
+        [sizes[l] as number, out]));
     this.degrees = madeDegrees(d, this.hiddenUnits, this.inputOrder, this.hiddenDegrees,
         new SeedStream(this.seed, OWNER));
     this.masks = madeMasks(this.degrees, this.params);
-    const sizes = [d, ...this.hiddenUnits, d * this.params];
-    sizes.slice(1).forEach((out, l) => checkElementCount(OWNER, `the kernel of dense layer ${l}`,
-        [sizes[l] as number, out]));
     this.dense = this.masks.map((mask, l) => {
       const kernel = this.addWeight(`kernel_${l}`, [sizes[l] as number, sizes[l + 1] as number], 'float32',
           this.kernelInitializer, this.kernelRegularizer ?? undefined, true, this.kernelConstraint ?? undefined);
