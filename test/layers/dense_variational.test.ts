@@ -108,6 +108,50 @@ describe('DenseLocalReparameterization', () => {
     for (const g of Object.values(grads)) expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
   });
 
+  it('moments stay exact for |x| from 1e-30 to 2.5e38, where x ⊙ x over/underflows float32 (float64 reference)', () => {
+    // Rows whose squares overflow (1e20, 2.5e38), underflow (1e-30) or are ordinary.
+    const rows = [[1e20, -3e19], [3e-30, 1e-30], [1, 2], [0, 0], [-2.5e38, 1e38], [1e20, 1e-20]];
+    let seen: {loc: number[]; scale: number[]} | undefined;
+    const layer = exampleLayer(tfp.layers.denseLocalReparameterization, {biasPosteriorFn: null,
+      kernelPosteriorTensorFn: (d) => {
+        const n = d as tfp.distributions.Normal;
+        seen = {loc: Array.from(n.loc.dataSync()), scale: Array.from(n.scale.dataSync())};
+        return n.loc;
+      }});
+    const x = tf.tensor2d(rows);
+    const y = layer.apply(x) as tf.Tensor;
+    expect(Array.from(y.dataSync()).every(Number.isFinite)).toBe(true);
+    // float64: the stored float32 weights (μ, u), σ = eps + softplus(u), m = x@μ, s = √((x⊙x)@(σ⊙σ)).
+    const xs = Array.from(x.dataSync());
+    const mu = Array.from(tf.tensor2d(MU).dataSync());
+    const sigma = Array.from(tf.tensor2d(U).dataSync()).map((u) => 1.1920929e-7 + Math.log1p(Math.exp(u)));
+    const mean: number[] = [];
+    const sd: number[] = [];
+    for (let r = 0; r < rows.length; r++) {
+      for (let j = 0; j < 2; j++) {
+        let m = 0;
+        let v = 0;
+        for (let i = 0; i < 2; i++) {
+          const xi = xs[2 * r + i] as number;
+          m += xi * (mu[2 * i + j] as number);
+          v += (xi * (sigma[2 * i + j] as number)) ** 2;
+        }
+        mean.push(m);
+        sd.push(Math.sqrt(v));
+      }
+    }
+    expectClose(seen!.loc, mean, 0, 1e-6);
+    expectClose(seen!.scale, sd, 0, 1e-6);
+  });
+
+  it('moment gradients are finite at |x| = 1e20 (the scale is exact for the gradient too)', () => {
+    const layer = exampleLayer(tfp.layers.denseLocalReparameterization, {seed: testSeed()});
+    const x = tf.tensor2d([[1e20, -3e19], [1, 2]]);
+    const {grads} = tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar,
+        layer.trainableWeights.map((w) => w.read() as tf.Variable));
+    for (const g of Object.values(grads)) expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
+  });
+
   it('refuses a posterior that is not Independent(Normal), naming the class (ORACLES §12)', () => {
     for (const [name, factory] of [FACTORIES[1], FACTORIES[2]] as Array<[string, DenseFactory]>) {
       const layer = factory({units: 2,

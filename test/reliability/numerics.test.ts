@@ -68,6 +68,16 @@ describe('non-finite and extreme inputs', () => {
       tf.dispose([x, y]);
     });
 
+    it(`${name}: inputs of magnitude 1e20 (x² overflows float32) give finite outputs and gradients`, () => {
+      const layer = make({});
+      const x = tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 4), 1e20);
+      const {y, kl, grads} = forwardBackward(layer, x);
+      expect(nonFinite(y)).toBe(0);
+      expect(nonFinite(kl)).toBe(0);
+      for (const g of grads) expect(nonFinite(g)).toBe(0);
+      tf.dispose([x, y, kl, ...grads]);
+    });
+
     it(`${name}: a NaN / ∞ input gives a non-finite output (propagated, not a crash) that checkNumerics names`, () => {
       const layer = make({});
       const size = shape.reduce((a, b) => a * b, 1);
@@ -146,6 +156,38 @@ describe('tfp.util.checkNumerics', () => {
     tfp.util.checkNumerics(ok, 'ok');
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([ok, bad, ints]);
+  });
+
+  it('checks a plain number (e.g. a logged loss): NaN and ±∞ are NumericalErrors naming it', () => {
+    expect(tfp.util.checkNumerics(0.5, 'loss')).toBe(0.5);
+    for (const v of [NaN, Infinity, -Infinity]) {
+      expect(() => tfp.util.checkNumerics(v, 'x')).toThrowError(tfp.util.NumericalError);
+      expect(() => tfp.util.checkNumerics(v, 'x')).toThrowError(new RegExp(`^checkNumerics: x must be finite; got ${String(v)}\\.$`));
+    }
+    expect(tfp.util.countNonFinite(NaN)).toEqual({nan: 1, inf: 0});
+    expect(tfp.util.countNonFinite(-Infinity)).toEqual({nan: 0, inf: 1});
+  });
+
+  it('refuses null, an array, a string and a disposed tensor with a ValueError', () => {
+    for (const v of [null, undefined, [1, NaN], 'NaN', {}]) {
+      expect(() => tfp.util.checkNumerics(v as unknown as tf.Tensor, 'x')).toThrowError(tfp.util.ValueError);
+      expect(() => tfp.util.checkNumerics(v as unknown as tf.Tensor, 'x')).toThrowError(/^checkNumerics: x must be a tf\.Tensor or a number; got/);
+    }
+    expect(() => (tfp.util.checkNumerics as (t: unknown) => unknown)(null)).toThrowError(/^checkNumerics: value must be a tf\.Tensor or a number; got null\.$/);
+    expect(() => tfp.util.countNonFinite(null as unknown as tf.Tensor)).toThrowError(/^countNonFinite: t must be a tf\.Tensor or a number; got null\.$/);
+    const t = tf.tensor([1]);
+    t.dispose();
+    expect(() => tfp.util.checkNumerics(t, 'x')).toThrowError(/checkNumerics: x must not be disposed/);
+    expect(() => tfp.util.checkNumerics(tf.scalar(1), 3 as unknown as string)).toThrowError(/checkNumerics: name must be a string; got 3/);
+  });
+});
+
+describe('tfp.util.checkNumericsCallback arguments', () => {
+  it('refuses null, an unknown key (suggesting checkWeights) and a non-boolean checkWeights', () => {
+    expect(() => tfp.util.checkNumericsCallback(null as unknown as {})).toThrowError(/^checkNumericsCallback: args must be an object; got null\.$/);
+    expect(() => tfp.util.checkNumericsCallback({check_weights: false} as unknown as {})).toThrowError(
+        /^checkNumericsCallback: unknown argument "check_weights" \(did you mean checkWeights\?\)/);
+    expect(() => tfp.util.checkNumericsCallback({checkWeights: 1 as unknown as boolean})).toThrowError(/checkWeights must be a boolean; got 1/);
   });
 });
 
