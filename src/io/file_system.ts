@@ -57,14 +57,14 @@ function stripScheme(url: string): string {
 
 /**
  * Removes what earlier saves left in `dir` (holding its lock): weights files other than `keep`, and
- * temporaries of model.json / weights files whose writer is gone. Best effort: a file a reader on
+ * temporaries of model.json, weights files and the lock whose writer is gone. Best effort: a file a reader on
  * Windows holds open stays until a later save.
  */
 async function removeLeftovers(fs: NodeFs, path: NodePath, dir: string, keep: string): Promise<void> {
   for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
     const tmp = parseTemporarySibling(name);
     const leftover = name !== keep && (WEIGHTS_FILE.test(name) ||
-        (tmp !== null && (tmp.target === MODEL_JSON || WEIGHTS_FILE.test(tmp.target)) &&
+        (tmp !== null && (tmp.target === MODEL_JSON || tmp.target === LOCK_FILE || WEIGHTS_FILE.test(tmp.target)) &&
          (tmp.pid === process.pid || !processAlive(tmp.pid))) ||
         (name.startsWith(`${LOCK_FILE}.`) && name.endsWith('.stale')));
     if (leftover) await fs.rm(path.join(dir, name), {force: true}).catch(() => undefined);

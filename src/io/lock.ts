@@ -7,6 +7,7 @@ import {fmt} from '../util/format.js';
 import {importHidden, nodeFsPath} from '../util/env.js';
 import {ValueError} from '../util/errors.js';
 
+import {temporarySibling} from './atomic.js';
 import {ModelLockedError} from './errors.js';
 
 type NodeFs = typeof import('node:fs/promises');
@@ -98,8 +99,12 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** An unreadable lock (a crash between 'wx' and write, where there are no hard links) this old is stale. */
+const EMPTY_LOCK_STALE_MS = 5_000;
+
 function isStale(info: LockInfo, host: string, staleMs: number): boolean {
-  if (Date.now() - info.mtimeMs > staleMs) return true;
+  const age = Date.now() - info.mtimeMs;
+  if (age > staleMs || (info.token === null && age > Math.min(staleMs, EMPTY_LOCK_STALE_MS))) return true;
   if (info.host !== host || info.pid === null) return false;
   // Our own pid with a token we do not hold: left by an earlier process that had this pid
   // (containers restart with the same pids).
@@ -130,45 +135,75 @@ function describeHolder(info: LockInfo | null): string {
   return `held by pid ${fmt(info.pid)} on ${fmt(info.host)}, refreshed ${age} ms ago`;
 }
 
+/** Errors of link() where the file system has no hard links (FAT, some network shares). */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EINVAL']);
+
+/**
+ * Creates the lock file with its content in one step, or returns false if a lock exists: the content
+ * goes to a temporary sibling first, which is then hard-linked to the lock's name (link fails if the
+ * name exists), so a crash never leaves an empty lock. Without hard links: 'wx', then write.
+ */
+async function createLock(fs: NodeFs, file: string, tmp: string, content: string, owner: string): Promise<boolean> {
+  const fail = (e: unknown): never => {
+    throw new ValueError(`${owner}: cannot create the lock file ${file}: ${(e as Error).message}; the folder ` +
+        'must be writable.');
+  };
+  try {
+    await fs.link(tmp, file);
+    return true;
+  } catch (e) {
+    if (errorCode(e) === 'EEXIST') return false;
+    if (!NO_LINKS.has(errorCode(e) ?? '')) fail(e);
+  }
+  let handle: Awaited<ReturnType<NodeFs['open']>>;
+  try {
+    handle = await fs.open(file, 'wx');
+  } catch (e) {
+    if (errorCode(e) === 'EEXIST') return false;
+    return fail(e);
+  }
+  try {
+    await handle.writeFile(content);
+    await handle.close();
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    await fs.rm(file, {force: true});
+    fail(e);
+  }
+  return true;
+}
+
 async function acquire(fs: NodeFs, path: NodePath, dir: string, token: string, deadline: number,
     opts: FolderLockOptions): Promise<string> {
   const file = path.join(dir, LOCK_FILE);
   const host = (await importHidden<typeof import('node:os')>('node:os')).hostname();
   const content = JSON.stringify({pid: process.pid, host, token, time: new Date().toISOString()});
-  for (let attempt = 0; ; attempt++) {
-    let handle: Awaited<ReturnType<NodeFs['open']>> | null = null;
-    try {
-      handle = await fs.open(file, 'wx');
-    } catch (e) {
-      if (errorCode(e) !== 'EEXIST') {
-        throw new ValueError(`${opts.owner}: cannot create the lock file ${file} of ${dir}: ` +
-            `${(e as Error).message}; the folder must be writable.`);
+  const tmp = await temporarySibling(file);
+  try {
+    await fs.writeFile(tmp, content, {flag: 'wx'});
+  } catch (e) {
+    throw new ValueError(`${opts.owner}: cannot create the lock file ${file}: ${(e as Error).message}; ` +
+        'the folder must be writable.');
+  }
+  try {
+    for (let attempt = 0; ; attempt++) {
+      if (await createLock(fs, file, tmp, content, opts.owner)) return file;
+      const info = await readLock(fs, file, opts.owner);
+      if (info === null) continue;
+      if (isStale(info, host, opts.staleMs)) {
+        await breakLock(fs, file, info);
+        continue;
       }
-    }
-    if (handle !== null) {
-      try {
-        await handle.writeFile(content);
-        await handle.close();
-      } catch (e) {
-        await handle.close().catch(() => undefined);
-        await fs.rm(file, {force: true});
-        throw new ValueError(`${opts.owner}: cannot write the lock file ${file}: ${(e as Error).message}.`);
+      if (Date.now() >= deadline) {
+        throw new ModelLockedError(`${opts.owner}: cannot save to ${dir}: its lock ${file} is ` +
+            `${describeHolder(info)}, and another save has held it for longer than lockTimeoutMs = ` +
+            `${opts.timeoutMs} ms. Retry, or remove the lock file if no save is running.`);
       }
-      return file;
+      // Back off 2 … 50 ms, with jitter so that waiting processes do not poll in step.
+      await sleep(Math.min(50, 2 + attempt * 2) * (0.5 + Math.random()));
     }
-    const info = await readLock(fs, file, opts.owner);
-    if (info === null) continue;
-    if (isStale(info, host, opts.staleMs)) {
-      await breakLock(fs, file, info);
-      continue;
-    }
-    if (Date.now() >= deadline) {
-      throw new ModelLockedError(`${opts.owner}: cannot save to ${dir}: its lock ${file} is ` +
-          `${describeHolder(info)}, and another save has held it for longer than lockTimeoutMs = ` +
-          `${opts.timeoutMs} ms. Retry, or remove the lock file if no save is running.`);
-    }
-    // Back off 2 … 50 ms, with jitter so that waiting processes do not poll in step.
-    await sleep(Math.min(50, 2 + attempt * 2) * (0.5 + Math.random()));
+  } finally {
+    await fs.rm(tmp, {force: true});
   }
 }
 

@@ -226,6 +226,12 @@ describe('the save lock', () => {
     m.dispose();
   });
 
+  it('an empty lock (a writer killed between creating and writing it) older than 5 s is broken', async () => {
+    const dir = await folderWithLock('', 6_000);
+    await make(64, 8).save(tfp.io.fileSystem(dir, {lockTimeoutMs: 0}));
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  });
+
   for (const [what, lock] of [['a live process', 'live'], ['an unreadable lock (its writer between create and write)', 'garbage']] as const) {
     it(`a fresh lock of ${what}: the save fails with ModelLockedError after lockTimeoutMs and changes nothing`, async () => {
       const dir = await folderWithLock(lock === 'live' ? lockOf(process.ppid) : '');
