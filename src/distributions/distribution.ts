@@ -164,15 +164,17 @@ export abstract class Distribution<V = tf.Tensor> {
   /**
    * Checks `args`: an object whose keys are `keys` (the subclass's own arguments) or `validateArgs`
    * / `name` (a misspelt or unknown key is a `ValueError` suggesting the closest valid one).
+   * `owner` names the class in messages (default: `defaultName`).
    */
-  protected constructor(args: DistributionArgs, defaultName: string, keys: readonly string[] = []) {
-    checkArgsObject(defaultName, args);
-    checkKeys(defaultName, args, {own: [...keys, 'validateArgs', 'name']});
+  protected constructor(args: DistributionArgs, defaultName: string, keys: readonly string[] = [],
+      owner = defaultName) {
+    checkArgsObject(owner, args);
+    checkKeys(owner, args, {own: [...keys, 'validateArgs', 'name']});
     if (args.name !== undefined && typeof args.name !== 'string') {
-      throw new ValueError(`${defaultName}: name must be a string; got ${fmt(args.name)}.`);
+      throw new ValueError(`${owner}: name must be a string; got ${fmt(args.name)}.`);
     }
     if (args.validateArgs !== undefined && typeof args.validateArgs !== 'boolean') {
-      throw new ValueError(`${defaultName}: validateArgs must be a boolean; got ${fmt(args.validateArgs)}.`);
+      throw new ValueError(`${owner}: validateArgs must be a boolean; got ${fmt(args.validateArgs)}.`);
     }
     this.name = args.name ?? defaultName;
     this.validateArgs = args.validateArgs ?? false;
@@ -186,7 +188,7 @@ export abstract class Distribution<V = tf.Tensor> {
   protected sampleArgs(sampleShape: unknown, seed: unknown, extra: readonly number[] = []):
       {shape: number[]; seed: number | undefined} {
     const s = checkSeed(this.className, seed);
-    return {shape: checkSampleShape(this.className, sampleShape ?? [],
+    return {shape: checkSampleShape(this.className, sampleShape,
         [...this.batchShape, ...this.eventShape, ...extra]), seed: s};
   }
 

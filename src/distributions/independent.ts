@@ -40,7 +40,7 @@ export class Independent extends Distribution {
 
   constructor(args: IndependentArgs) {
     super(args, `Independent${(args as Partial<IndependentArgs> | null)?.distribution?.name ?? ''}`,
-        ['distribution', 'reinterpretedBatchNdims']);
+        ['distribution', 'reinterpretedBatchNdims'], 'Independent');
     if (!(args.distribution instanceof Distribution)) {
       throw new TypeError(`Independent: distribution must be a Distribution; got ${fmt(args.distribution)}.`);
     }

@@ -45,7 +45,7 @@ export class Sample extends Distribution {
 
   constructor(args: SampleArgs) {
     super(args, `Sample${(args as Partial<SampleArgs> | null)?.distribution?.name ?? ''}`,
-        ['distribution', 'sampleShape']);
+        ['distribution', 'sampleShape'], 'Sample');
     if (!(args.distribution instanceof Distribution)) {
       throw new TypeError(`Sample: distribution must be a Distribution; got ${fmt(args.distribution)}.`);
     }
