@@ -55,6 +55,53 @@ describe('predictMC', () => {
     expect(() => predictive.predictMC(noisyModel(2), x, {samples: 0})).toThrowError(/samples must be a positive integer; got 0/);
     expect(() => predictive.predictMC(noisyModel(2), x, {batchSize: 1.5})).toThrowError(/batchSize must be a positive integer; got 1.5/);
   });
+
+  it('refuses samples above MAX_MC_SAMPLES (10^6) up front, without a single pass', () => {
+    let calls = 0;
+    const model = {predict: (x: tf.Tensor) => { calls += 1; return tf.zeros([x.shape[0]!, 2]); }};
+    expect(predictive.MAX_MC_SAMPLES).toBe(1e6);
+    for (const samples of [2 ** 40, 1e9, 1e6 + 1]) {
+      expect(() => predictive.predictMC(model, tf.zeros([1, 1]), {samples})).toThrowError(
+          new RegExp(`^predictMC: samples must be at most 1000000 \\(MAX_MC_SAMPLES\\); got ${samples}\\.$`));
+    }
+    expect(calls).toBe(0);
+  });
+
+  it('refuses a result [S, N, C] over 2^31 − 1 elements: S·N before any pass, S·N·C after the first', () => {
+    let calls = 0;
+    const model = {predict: (x: tf.Tensor) => { calls += 1; return tf.zeros([x.shape[0]!, 3000]); }};
+    expect(() => predictive.predictMC(model, tf.zeros([5000, 1]), {samples: 1e6})).toThrowError(
+        /^predictMC: the result \[samples, N, C\] must have at most 2\^31 − 1 .*\(C ≥ 1\); got shape \[1000000,5000\]/);
+    expect(calls).toBe(0);
+    const before = tf.memory().numTensors;
+    expect(() => predictive.predictMC(model, tf.zeros([1000, 1]), {samples: 1000})).toThrowError(
+        /^predictMC: the result \[samples, N, C\] must have at most .*got shape \[1000,1000,3000\]/);
+    expect(calls).toBe(1);
+    expect(tf.memory().numTensors).toBe(before + 1);  // the input; the first draw was disposed
+  });
+
+  it('refuses a model without predict, and an x that is not a tensor (a nested array is not converted)', () => {
+    const m = noisyModel(2);
+    expect(() => predictive.predictMC(null as unknown as predictive.Predictor, tf.zeros([1, 1]))).toThrowError(
+        /^predictMC: model must have a predict method \(a tf\.LayersModel or tf\.Sequential\); got null\.$/);
+    expect(() => predictive.predictMC(m, null as unknown as tf.Tensor)).toThrowError(/^predictMC: x must be a tf\.Tensor; got null\.$/);
+    expect(() => predictive.predictMC(m, [[1, 2]] as unknown as tf.Tensor)).toThrowError(
+        /^predictMC: x must be a tf\.Tensor \(convert a nested array with tf\.tensor2d\(x\), as for model\.predict\); got \[\[1,2\]\]\.$/);
+    const gone = tf.zeros([1, 1]);
+    gone.dispose();
+    expect(() => predictive.predictMC(m, gone)).toThrowError(/^predictMC: x must not be disposed/);
+  });
+
+  it('refuses null options, unknown keys (suggesting the right one), bad outputs and onSample', () => {
+    const m = noisyModel(2);
+    const x = tf.zeros([1, 1]);
+    expect(() => predictive.predictMC(m, x, null as unknown as predictive.PredictMCArgs)).toThrowError(/^predictMC: args must be an object; got null\.$/);
+    expect(() => predictive.predictMC(m, x, {sample: 3} as unknown as predictive.PredictMCArgs)).toThrowError(
+        /^predictMC: unknown argument "sample" \(did you mean samples\?\); arguments must be one of samples, batchSize, outputs, onSample; got "sample": 3\.$/);
+    expect(() => predictive.predictMC(m, x, {batch_size: 3} as unknown as predictive.PredictMCArgs)).toThrowError(/did you mean batchSize\?/);
+    expect(() => predictive.predictMC(m, x, {outputs: 'prob' as 'probs'})).toThrowError(/outputs must be one of "probs", "logits"; got "prob"/);
+    expect(() => predictive.predictMC(m, x, {onSample: 3 as unknown as () => void})).toThrowError(/onSample must be a function; got 3/);
+  });
 });
 
 describe('predictMean', () => {
@@ -75,6 +122,18 @@ describe('predictMean', () => {
     const expected = tf.softmax(tf.add(tf.matMul(x, loc), bias)).arraySync() as number[][];
     (a.arraySync() as number[][]).flat().forEach((v, i) => expect(v).toBeCloseTo(expected.flat()[i]!, 5));
     tf.dispose([x, mc, a, b, loc, bias]);
+    model.dispose();
+  });
+
+  it('refuses a null model or x, a nested-array x, null options, unknown keys and bad outputs', () => {
+    const model = tf.sequential({layers: [tf.layers.dense({inputShape: [1], units: 2, activation: 'softmax'})]});
+    const x = tf.zeros([1, 1]);
+    expect(() => predictive.predictMean(null as unknown as tf.LayersModel, x)).toThrowError(/^predictMean: model must have a predict method/);
+    expect(() => predictive.predictMean(model, [[0]] as unknown as tf.Tensor)).toThrowError(/^predictMean: x must be a tf\.Tensor \(convert a nested array/);
+    expect(() => predictive.predictMean(model, x, null as unknown as {})).toThrowError(/^predictMean: args must be an object; got null\.$/);
+    expect(() => predictive.predictMean(model, x, {output: 'logits'} as unknown as {})).toThrowError(/^predictMean: unknown argument "output" \(did you mean outputs\?\)/);
+    expect(() => predictive.predictMean(model, x, {outputs: 'x' as 'probs'})).toThrowError(/^predictMean: outputs must be one of "probs", "logits"; got "x"/);
+    tf.dispose(x);
     model.dispose();
   });
 });
