@@ -1,6 +1,7 @@
 // Property-based fuzzing (fast-check, fixed seed) of every distribution: valid parameters give the
 // shapes of DISTRIBUTIONS.md §1 (sample: sampleShape + batch + event; logProb: sampleShape + batch)
-// with finite values and KL(d ‖ d) = 0; invalid parameters give a typed error naming the argument.
+// with finite values and KL(d ‖ d) = 0; invalid parameters give a typed error naming the argument;
+// unknown and misspelt constructor keys a ValueError naming the key and suggesting the right one.
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import {afterAll, describe, expect, it} from 'vitest';
@@ -200,14 +201,19 @@ const BAD: Bad[] = [
     new D.Normal({loc: 0, scale: tf.scalar(-1), validateArgs: true});
   }),
     message: /Normal: scale must be positive everywhere; got -1/},
-  ...[[-1], [1.5], [NaN], 'x'].map((s): Bad => ({what: `Normal.sample(${JSON.stringify(s)})`,
-    provoke: () => N01().sample(s as number[]), message: /Normal: sampleShape must be a list of non-negative integers; got/})),
+  ...[[-1], [1.5], [NaN], 'x', -1, 1.5, null].map((s): Bad => ({what: `Normal.sample(${JSON.stringify(s)})`,
+    provoke: () => N01().sample(s as number[]), message: /Normal: sampleShape must be a non-negative integer or a list of non-negative integers; got/})),
+  ...[NaN, 'x', 'y', 1.5, 1.7, Infinity, 2 ** 53, {}].map((seed): Bad => ({what: `Normal.sample([3], ${String(seed)})`,
+    provoke: () => N01().sample([3], seed as number), message: /^Normal: seed must be an integer or undefined; got/})),
+  {what: 'Normal.sample([1e10])', provoke: () => N01().sample([1e10]), message: /^Normal: a sample \(sampleShape \+ batchShape \+ eventShape\) must have at most 2\^31 − 1/},
+  ...[null, 3, 'x'].map((args): Bad => ({what: `new Normal(${JSON.stringify(args)})`,
+    provoke: () => new D.Normal(args as unknown as tfp.distributions.NormalArgs), message: /^Normal: args must be an object; got/})),
   {what: 'Normal.logProb of a non-broadcastable x', provoke: () => tf.tidy(() => {
     N01().logProb([1, 2, 3]);
   }), message: /Normal: x must broadcast against batchShape \[2\]; got shape \[3\]/},
-  {what: 'Bernoulli.sample([-2])', provoke: () => new D.Bernoulli({logits: 0}).sample([-2]), message: /Bernoulli: sampleShape must be a list/},
-  {what: 'Categorical.sample([0.5])', provoke: () => new D.Categorical({logits: [0, 1]}).sample([0.5]), message: /Categorical: sampleShape must be a list/},
-  {what: 'Deterministic.sample([-1])', provoke: () => new D.Deterministic({loc: 0}).sample([-1]), message: /Deterministic: sampleShape must be a list/},
+  {what: 'Bernoulli.sample([-2])', provoke: () => new D.Bernoulli({logits: 0}).sample([-2]), message: /Bernoulli: sampleShape must be a non-negative integer or a list/},
+  {what: 'Categorical.sample([0.5])', provoke: () => new D.Categorical({logits: [0, 1]}).sample([0.5]), message: /Categorical: sampleShape must be a non-negative integer or a list/},
+  {what: 'Deterministic.sample([-1])', provoke: () => new D.Deterministic({loc: 0}).sample([-1]), message: /Deterministic: sampleShape must be a non-negative integer or a list/},
   {what: 'MultivariateNormalDiag scalar', provoke: () => new D.MultivariateNormalDiag({loc: 0}), message: /MultivariateNormalDiag: loc and scaleDiag must have rank ≥ 1/},
   {what: 'MultivariateNormalDiag [2] vs [3]', provoke: () => new D.MultivariateNormalDiag({loc: [1, 2], scaleDiag: [1, 2, 3]}),
     message: /MultivariateNormalDiag: loc and scaleDiag must have broadcastable shapes; got \[2\] and \[3\]/},
@@ -251,5 +257,87 @@ describe('fuzz: invalid distribution parameters raise typed errors naming the ar
     };
     for (const bad of BAD) check(bad);  // every case once, then fast-check draws
     fc.assert(fc.property(fc.constantFrom(...BAD), check), {seed: SEED, numRuns: 300});
+  });
+});
+
+
+// ---------------------------------------------------------------------------------------------
+// Unknown and misspelt constructor keys of every distribution (issue 20, item 5). The valid keys
+// are DISTRIBUTIONS.md's arguments in camelCase plus validateArgs and name.
+
+type AnyDist = tfp.distributions.Distribution<tf.Tensor | tf.Tensor[]>;
+const ALL_DISTS: Array<[string, (extra: Record<string, unknown>) => AnyDist, string[]]> = [
+  ['Normal', (e) => new D.Normal({loc: 0, scale: 1, ...e}), ['loc', 'scale']],
+  ['Deterministic', (e) => new D.Deterministic({loc: 0, ...e}), ['loc', 'atol', 'rtol']],
+  ['Independent', (e) => new D.Independent({distribution: N01(), reinterpretedBatchNdims: 1, ...e}), ['distribution', 'reinterpretedBatchNdims']],
+  ['MultivariateNormalDiag', (e) => new D.MultivariateNormalDiag({loc: [0, 1], ...e}), ['loc', 'scaleDiag']],
+  ['Bernoulli', (e) => new D.Bernoulli({probs: 0.5, ...e}), ['logits', 'probs']],
+  ['Categorical', (e) => new D.Categorical({logits: [0, 1], ...e}), ['logits', 'probs']],
+  ['OneHotCategorical', (e) => new D.OneHotCategorical({logits: [0, 1], ...e}), ['logits', 'probs']],
+  ['MixtureSameFamily', (e) => new D.MixtureSameFamily({mixtureDistribution: new D.Categorical({logits: [0, 0]}),
+    componentsDistribution: N01(), ...e}), ['mixtureDistribution', 'componentsDistribution']],
+  ['Sample', (e) => new D.Sample({distribution: N01(), sampleShape: 2, ...e}), ['distribution', 'sampleShape']],
+  ['JointDistributionSequential', (e) => new D.JointDistributionSequential({model: [N01()], ...e}), ['model']],
+];
+const BASE_KEYS = ['validateArgs', 'name'];
+const escRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const toSnake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function misspeltDistKey(): fc.Arbitrary<Bad> {
+  return fc.tuple(fc.constantFrom(...ALL_DISTS), fc.nat(100), fc.constantFrom('snake', 'capital', 'plural', 'drop'), fc.nat(100))
+      .map(([[name, make, own], k, how, at]) => {
+        const valid = [...own, ...BASE_KEYS];
+        const key = valid[k % valid.length]!;
+        const i = 1 + (at % Math.max(1, key.length - 1));
+        const wrong = how === 'snake' ? (/[A-Z]/.test(key) ? toSnake(key) : null) :
+          how === 'capital' ? key[0]!.toUpperCase() + key.slice(1) :
+            how === 'plural' ? `${key}s` : key.length >= 6 ? key.slice(0, i) + key.slice(i + 1) : null;
+        return {name, make, key, wrong, valid};
+      })
+      .filter((c) => c.wrong !== null && !c.valid.includes(c.wrong))
+      .map(({name, make, key, wrong}): Bad => ({
+        what: `${name} {${wrong}} (for ${key})`,
+        provoke: () => make({[wrong!]: 1}),
+        message: new RegExp(`^${name}: unknown argument "${escRe(wrong!)}" \\(did you mean ${key}\\?\\); arguments must be one of .*; got "${escRe(wrong!)}": 1\\.$`),
+      }));
+}
+
+function unknownDistKey(): fc.Arbitrary<Bad> {
+  const key = fc.oneof(fc.stringMatching(/^[a-zA-Z_$][a-zA-Z0-9_$]{0,15}$/),
+      fc.constantFrom('__proto__', 'constructor', 'toString', 'allowNanStats', 'dtype', '', '0'));
+  return fc.tuple(fc.constantFrom(...ALL_DISTS), key)
+      .filter(([[, , own], k]) => ![...own, ...BASE_KEYS].includes(k))
+      .map(([[name, make], k]): Bad => ({
+        what: `${name} unknown key ${JSON.stringify(k)}`,
+        provoke: () => make(JSON.parse(`{${JSON.stringify(k)}: 2}`) as Record<string, unknown>),
+        message: new RegExp(`^${name}: unknown argument ${escRe(JSON.stringify(k))}( \\(did you mean \\w+\\?\\))?; arguments must be one of `),
+      }));
+}
+
+describe('fuzz: unknown and misspelt constructor keys of every distribution', () => {
+  it(`misspelt keys of ${ALL_DISTS.length} distributions (numRuns 300): named, with the right key suggested`, () => {
+    fc.assert(fc.property(misspeltDistKey(), (bad) => {
+      count('misspelt key');
+      expectTypedError(bad);
+    }), {seed: SEED, numRuns: 300});
+  });
+  it(`unknown keys of ${ALL_DISTS.length} distributions (numRuns 300)`, () => {
+    fc.assert(fc.property(unknownDistKey(), (bad) => {
+      count('unknown key');
+      expectTypedError(bad);
+    }), {seed: SEED, numRuns: 300});
+  });
+  it('every distribution refuses a non-integer seed and reads an int sampleShape n as [n]', () => {
+    fc.assert(fc.property(fc.constantFrom(...ALL_DISTS), fc.integer({min: 0, max: 4}), seedArb,
+        fc.constantFrom<unknown>(NaN, 'x', 1.5, -0.5, Infinity), ([name, make], n, seed, badSeed) => {
+          count('seed and int sampleShape');
+          const d = make({});
+          tf.tidy(() => {
+            const flat = (x: tf.Tensor | tf.Tensor[]): number[][] => (Array.isArray(x) ? x : [x]).map((t) => Array.from(t.dataSync()));
+            expect(flat(d.sample(n, seed))).toEqual(flat(d.sample([n], seed)));
+          });
+          expectTypedError({what: `${name} seed ${String(badSeed)}`, provoke: () => d.sample([1], badSeed as number),
+            message: new RegExp(`^${name}: seed must be an integer or undefined; got`)});
+        }), {seed: SEED, numRuns: 100});
   });
 });

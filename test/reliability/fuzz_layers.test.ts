@@ -3,7 +3,8 @@
 // conv1d / conv2d / conv3d: computeOutputShape, and apply for channelsLast) and every value and
 // the KL are finite. Invalid configurations: a typed error (ValueError / TypeError /
 // NotImplementedError) whose message names the argument and the value — never an error from
-// inside a kernel, a hang or a wrong shape — and no tensor is left behind.
+// inside a kernel, a hang or a wrong shape — and no tensor is left behind. Unknown and misspelt
+// keys of every layer class (issue 20): a ValueError naming the key and suggesting the right one.
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import {afterAll, describe, expect, it} from 'vitest';
@@ -159,6 +160,12 @@ function denseBad(): fc.Arbitrary<Bad> {
       provoke: () => make({units: 2, activation: activation as never}),
       message: new RegExp(`${name}: activation must be a registered tfjs object or its name; got "${esc(activation)}"`),
     })),
+    fc.tuple(layer, fc.constantFrom<unknown>({className: 'Dense', config: {units: 5}}, 'Zeros', {className: 'GlorotUniform', config: {}},
+        'Sequential')).map(([[name, make], activation]): Bad => ({
+      what: `${name} activation=${JSON.stringify(activation)} (a registered class that is not an activation)`,
+      provoke: () => make({units: 2, activation} as unknown as tfp.layers.DenseVariationalArgs),
+      message: new RegExp(`${name}: activation must be a tfjs activation, not a layer or another tfjs object; got .* is not an activation\\)`),
+    })),
     fc.tuple(layer, fc.constantFrom(3, 'x', {className: 'NoSuchFn', config: {}}, {className: '__proto__'})).map(([[name, make], fn]): Bad => ({
       what: `${name} kernelPosteriorFn=${JSON.stringify(fn)}`,
       provoke: () => make({units: 2, kernelPosteriorFn: fn} as unknown as tfp.layers.DenseVariationalArgs),
@@ -193,8 +200,7 @@ function convBad(rank: 1 | 2 | 3): fc.Arbitrary<Bad> {
       message: new RegExp(`${name}: filters must be a positive integer; got ${esc(fmtLike(filters))}`),
     })),
     fc.tuple(layer, fc.constantFrom('kernelSize', 'strides', 'dilationRate'), badTuple)
-        // null strides / dilationRate mean "default" (as undefined), so only kernelSize refuses null.
-        .filter(([, arg, v]) => v !== null || arg === 'kernelSize')
+        // null is refused for every one of them (only undefined means the default, issue 20).
         .map(([[name, make], arg, v]): Bad => ({
           what: `${name} ${arg}=${fmtLike(v)}`,
           provoke: () => make({filters: 1, kernelSize: 1, [arg]: v} as unknown as tfp.layers.ConvVariationalArgs),
@@ -205,12 +211,12 @@ function convBad(rank: 1 | 2 | 3): fc.Arbitrary<Bad> {
       provoke: () => make({filters: 1, kernelSize: 2, strides: s, dilationRate: d}),
       message: new RegExp(`${name}: strides > 1 not supported in conjunction with dilationRate > 1; got strides \\[${s}`),
     })),
-    fc.tuple(layer, fc.constantFrom<unknown>('causal', 'full', '', 'valid ', 3, {})).map(([[name, make], padding]): Bad => ({
+    fc.tuple(layer, fc.constantFrom<unknown>('causal', 'full', '', 'valid ', 3, {}, null)).map(([[name, make], padding]): Bad => ({
       what: `${name} padding=${fmtLike(padding)}`,
       provoke: () => make({filters: 1, kernelSize: 1, padding} as unknown as tfp.layers.ConvVariationalArgs),
       message: new RegExp(`${name}: padding must be one of "valid", "same"`),
     })),
-    fc.tuple(layer, fc.constantFrom<unknown>('NHWC', 'NCHW', 'channels_middle', 'channels__last', 5, '')).map(([[name, make], dataFormat]): Bad => ({
+    fc.tuple(layer, fc.constantFrom<unknown>('NHWC', 'NCHW', 'channels_middle', 'channels__last', 5, '', null)).map(([[name, make], dataFormat]): Bad => ({
       what: `${name} dataFormat=${fmtLike(dataFormat)}`,
       provoke: () => make({filters: 1, kernelSize: 1, dataFormat} as unknown as tfp.layers.ConvVariationalArgs),
       message: new RegExp(`${name}: dataFormat must be one of "channelsLast", "channelsFirst"`),
@@ -285,5 +291,119 @@ describe('fuzz: invalid configurations raise typed errors naming the argument', 
       count('invalid posterior kind');
       expectLayerTypedError(bad);
     }), {seed: SEED, numRuns: 20});
+  });
+});
+
+
+// ---------------------------------------------------------------------------------------------
+// Unknown and misspelt keys of every layer (issue 20, item 5). The valid keys are LAYERS.md's
+// argument tables in camelCase plus tfjs's LayerArgs (tfjs-layers engine/topology.ts); a
+// misspelling made from a valid key (snake_case, a capital first letter, one character dropped,
+// two swapped, one doubled) must be named and answered with that key.
+
+const LAYER_ARGS = ['name', 'inputShape', 'batchInputShape', 'batchSize', 'dtype', 'trainable', 'weights', 'inputDType'];
+const VARIATIONAL = ['activation', 'activityRegularizer', 'kernelPosteriorFn', 'kernelPosteriorTensorFn', 'kernelPriorFn',
+  'kernelDivergenceFn', 'biasPosteriorFn', 'biasPosteriorTensorFn', 'biasPriorFn', 'biasDivergenceFn', 'seed'];
+const CONV_KEYS = ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate'];
+const DIST_LAYER = ['convertToTensorFn', 'seed'];
+type AnyFactory = (a: Record<string, unknown>) => unknown;
+const ALL_LAYERS: Array<[string, AnyFactory, string[]]> = [
+  ...DENSE.map(([n, f]): [string, AnyFactory, string[]] => [n, (a) => f({units: 2, ...a}), ['units', ...VARIATIONAL]]),
+  ...([1, 2, 3] as const).flatMap((r) => CONV[r].map(([n, f]): [string, AnyFactory, string[]] =>
+    [n, (a) => f({filters: 1, kernelSize: 1, ...a}), [...CONV_KEYS, ...VARIATIONAL]])),
+  ['DenseVariational', (a) => tfp.layers.denseVariational({units: 2, makePosteriorFn: tfp.layers.posteriorMeanField,
+    makePriorFn: tfp.layers.priorTrainable, ...a}),
+  ['units', 'makePosteriorFn', 'makePriorFn', 'klWeight', 'klUseExact', 'activation', 'useBias', 'activityRegularizer', 'inputDim', 'seed']],
+  ['VariableLayer', (a) => tfp.layers.variableLayer({shape: 2, ...a}), ['shape', 'activation', 'initializer', 'regularizer', 'constraint']],
+  ['AutoregressiveNetwork', (a) => tfp.layers.autoregressiveNetwork({params: 2, ...a}),
+    ['params', 'eventShape', 'conditional', 'conditionalEventShape', 'conditionalInputLayers', 'hiddenUnits', 'inputOrder',
+      'hiddenDegrees', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer',
+      'kernelConstraint', 'biasConstraint', 'validateArgs', 'seed']],
+  ['DistributionLambda', (a) => tfp.layers.distributionLambda({makeDistributionFn: (t) => new tfp.distributions.Normal({loc: t, scale: 1}), ...a}),
+    ['makeDistributionFn', ...DIST_LAYER]],
+  ['IndependentNormal', (a) => tfp.layers.independentNormal({...a}), ['eventShape', ...DIST_LAYER]],
+  ['IndependentBernoulli', (a) => tfp.layers.independentBernoulli({...a}), ['eventShape', ...DIST_LAYER]],
+  ['OneHotCategorical', (a) => tfp.layers.oneHotCategorical({eventSize: 2, ...a}), ['eventSize', ...DIST_LAYER]],
+  ['AutoregressiveTransform', (a) => tfp.layers.autoregressiveTransform({made: tfp.layers.autoregressiveNetwork({params: 2}), ...a}),
+    ['made', ...DIST_LAYER]],
+];
+
+type Mutation = 'snake' | 'capital' | 'drop' | 'swap' | 'double';
+/** A misspelling of `key`, or null when the mutation does not apply to it. */
+function misspell(key: string, how: Mutation, at: number): string | null {
+  const i = key.length > 1 ? 1 + (at % (key.length - 1)) : 0;  // never the first character
+  switch (how) {
+    case 'snake': return /[A-Z]/.test(key) ? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : null;
+    case 'capital': return key[0]!.toUpperCase() + key.slice(1);
+    case 'drop': return key.length >= 6 ? key.slice(0, i) + key.slice(i + 1) : null;
+    case 'swap': return key.length >= 6 && i < key.length - 1 && key[i] !== key[i + 1] ?
+      key.slice(0, i) + key[i + 1] + key[i] + key.slice(i + 2) : null;
+    case 'double': return key.length >= 5 ? key.slice(0, i) + key[i] + key.slice(i) : null;
+  }
+}
+
+const VALUES = fc.constantFrom<unknown>(0, 1, -1, 'x', null, true, [], {}, [1, 2], NaN);
+
+function misspeltKeyBad(): fc.Arbitrary<Bad> {
+  return fc.tuple(fc.constantFrom(...ALL_LAYERS), fc.nat(1000), fc.constantFrom<Mutation>('snake', 'capital', 'drop', 'swap', 'double'),
+      fc.nat(1000), VALUES)
+      .map(([[name, make, own], k, how, at, value]) => {
+        const valid = [...own, ...LAYER_ARGS];
+        const key = valid[k % valid.length]!;
+        return {name, make, key, wrong: misspell(key, how, at), value, valid};
+      })
+      .filter((c) => c.wrong !== null && !c.valid.includes(c.wrong))
+      .map(({name, make, key, wrong, value}): Bad => ({
+        what: `${name} ${wrong}=${fmtLike(value)} (for ${key})`,
+        provoke: () => make({[wrong!]: value}),
+        message: new RegExp(`^${name}: unknown argument "${esc(wrong!)}" \\(did you mean ${key}\\?\\); arguments must be one of `),
+      }));
+}
+
+function unknownKeyBad(): fc.Arbitrary<Bad> {
+  const key = fc.oneof(fc.stringMatching(/^[a-zA-Z_$][a-zA-Z0-9_$]{0,15}$/), fc.constantFrom('__proto__', 'constructor', 'toString',
+      'hasOwnProperty', 'prototype', 'valueOf', '', ' ', 'units ', 'kernel-size', '0'));
+  return fc.tuple(fc.constantFrom(...ALL_LAYERS), key, VALUES)
+      .filter(([[, , own], k]) => ![...own, ...LAYER_ARGS, 'customObjects'].includes(k))
+      .map(([[name, make], k, value]): Bad => ({
+        what: `${name} unknown key ${JSON.stringify(k)}=${fmtLike(value)}`,
+        provoke: () => make(JSON.parse(`{${JSON.stringify(k)}: ${JSON.stringify(value) ?? 'null'}}`) as Record<string, unknown>),
+        message: new RegExp(`^${name}: unknown argument ${esc(JSON.stringify(k))}( \\(did you mean \\w+\\?\\))?; arguments must be one of .*; got `),
+      }));
+}
+
+describe('fuzz: unknown and misspelt keys of every layer are ValueErrors naming the key', () => {
+  it(`misspelt keys of ${ALL_LAYERS.length} layer classes (numRuns 400): the right key is suggested`, () => {
+    fc.assert(fc.property(misspeltKeyBad(), (bad) => {
+      count('misspelt key');
+      expectTypedError(bad);
+      let error: unknown;
+      try {
+        bad.provoke();
+      } catch (e) {
+        error = e;
+      }
+      expect(error, bad.what).toBeInstanceOf(ValueError);
+    }), {seed: SEED, numRuns: 400});
+  });
+
+  it(`unknown keys (random identifiers and hostile names) of ${ALL_LAYERS.length} layer classes (numRuns 400)`, () => {
+    fc.assert(fc.property(unknownKeyBad(), (bad) => {
+      count('unknown key');
+      expectTypedError(bad);
+    }), {seed: SEED, numRuns: 400});
+  });
+
+  it('no valid key of any layer is reported as unknown (an undefined value: required ones fail by their own check)', () => {
+    for (const [name, make, own] of ALL_LAYERS) {
+      for (const key of [...own, ...LAYER_ARGS]) {
+        count('valid key');
+        try {
+          make({[key]: undefined});
+        } catch (e) {
+          expect((e as Error).message, `${name} ${key}`).not.toMatch(/unknown argument/);
+        }
+      }
+    }
   });
 });
