@@ -20,7 +20,7 @@ import {importHidden, isNode, nodeFsPath} from '../util/env.js';
 
 import {ensureDir, parseTemporarySibling, syncDir, writeFileAtomic} from './atomic.js';
 import {ModelBeingWrittenError} from './errors.js';
-import {LOCK_FILE, processAlive, withFolderLock} from './lock.js';
+import {LOCK_FILE, parseStaleLock, processAlive, withFolderLock} from './lock.js';
 import {checkManifest, resolveOptions, TFP_KEY} from './manifest.js';
 import type {FileSystemOptions} from './manifest.js';
 import {openChecked, readChecked, readSmallFile} from './read_checked.js';
@@ -55,19 +55,27 @@ function stripScheme(url: string): string {
   return url.startsWith('file://') ? url.slice('file://'.length) : url;
 }
 
+/** Whether `name` in a folder whose lock we hold was left by an earlier save (see removeLeftovers). */
+function isLeftover(name: string, keep: string): boolean {
+  if (name === keep) return false;
+  if (WEIGHTS_FILE.test(name)) return true;
+  const tmp = parseTemporarySibling(name);
+  if (tmp !== null && (tmp.target === MODEL_JSON || tmp.target === LOCK_FILE || WEIGHTS_FILE.test(tmp.target))) {
+    // Ours are leftovers (our saves to this folder run one at a time); another process's only once it is gone.
+    return tmp.pid === process.pid || !processAlive(tmp.pid);
+  }
+  const grave = parseStaleLock(name);
+  return grave !== null && grave.pid !== process.pid && !processAlive(grave.pid);
+}
+
 /**
  * Removes what earlier saves left in `dir` (holding its lock): weights files other than `keep`, and
- * temporaries of model.json, weights files and the lock whose writer is gone. Best effort: a file a reader on
- * Windows holds open stays until a later save.
+ * temporaries of model.json, weights files and the lock whose writer is gone. Best effort: a file
+ * that a reader on Windows holds open stays until a later save.
  */
 async function removeLeftovers(fs: NodeFs, path: NodePath, dir: string, keep: string): Promise<void> {
   for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
-    const tmp = parseTemporarySibling(name);
-    const leftover = name !== keep && (WEIGHTS_FILE.test(name) ||
-        (tmp !== null && (tmp.target === MODEL_JSON || tmp.target === LOCK_FILE || WEIGHTS_FILE.test(tmp.target)) &&
-         (tmp.pid === process.pid || !processAlive(tmp.pid))) ||
-        (name.startsWith(`${LOCK_FILE}.`) && name.endsWith('.stale')));
-    if (leftover) await fs.rm(path.join(dir, name), {force: true}).catch(() => undefined);
+    if (isLeftover(name, keep)) await fs.rm(path.join(dir, name), {force: true}).catch(() => undefined);
   }
 }
 

@@ -1,6 +1,6 @@
 // One save at a time per model folder: a promise chain per folder inside this process, and across
-// processes an exclusive lock file in the folder (created with 'wx', holding pid, host and a token),
-// refreshed while held. A lock whose process is gone, or that has not been refreshed for
+// processes an exclusive lock file in the folder (created in one step, holding pid, host and a
+// token), refreshed while held. A lock whose process is gone, or that has not been refreshed for
 // `staleMs`, is broken; a save that cannot get the lock within `timeoutMs` fails with
 // ModelLockedError naming the lock file and its holder.
 import {fmt} from '../util/format.js';
@@ -117,16 +117,22 @@ function isStale(info: LockInfo, host: string, staleMs: number): boolean {
  * that what it moved is the lock it judged; a fresh lock that replaced it in between is put back.
  */
 async function breakLock(fs: NodeFs, file: string, seen: LockInfo): Promise<void> {
-  const grave = `${file}.${globalThis.crypto.randomUUID()}.stale`;
+  const grave = `${file}.${process.pid}.${globalThis.crypto.randomUUID()}.stale`;
   try {
     await fs.rename(file, grave);
   } catch (e) {
     if (errorCode(e) === 'ENOENT') return;
-    throw e;
+    throw new ValueError(`lock: cannot break the stale lock ${file}: ${(e as Error).message}.`);
   }
   const moved = (await readLock(fs, grave, 'lock').catch(() => null))?.text ?? seen.text;
   if (moved !== seen.text) await fs.link(grave, file).catch(() => undefined);
   await fs.rm(grave, {force: true});
+}
+
+/** The breaker's pid of a lock renamed away by breakLock (`.tfp-save.lock.<pid>.<uuid>.stale`), or null. */
+export function parseStaleLock(name: string): {pid: number} | null {
+  const m = /^\.tfp-save\.lock\.(\d+)\.[0-9a-f-]{36}\.stale$/.exec(name);
+  return m === null ? null : {pid: Number(m[1])};
 }
 
 function describeHolder(info: LockInfo | null): string {
@@ -214,8 +220,8 @@ async function release(fs: NodeFs, file: string, token: string): Promise<void> {
 
 /**
  * Runs `task` while holding the save lock of `dir` (a real path): first in this process's queue for
- * the folder (joined at the call, so tasks run in call order), then the lock file. Throws ModelLockedError when both waits together exceed
- * `opts.timeoutMs`.
+ * the folder (joined at the call, so tasks run in call order), then the lock file. Throws
+ * ModelLockedError when both waits together exceed `opts.timeoutMs`.
  */
 export function withFolderLock<T>(dir: string, opts: FolderLockOptions, task: () => Promise<T>): Promise<T> {
   // Joins the folder's queue now, before any await, so that saves queue in call order.
