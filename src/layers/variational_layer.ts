@@ -426,6 +426,9 @@ const scaleExamples = tf.customGrad(((x: tf.Tensor, r: tf.Tensor, save: tf.GradS
  * bit-identical to the unscaled ones (given an exact `pow(2, k)`). The scale is a constant for the
  * gradient, which is exact by the same homogeneity. Cost: a max-abs reduction over x and three
  * same-shape products (and their gradients), next to the two linear maps.
+ *
+ * Porting note: TFP squares x directly (`tf.square(inputs)`), so its DenseLocalReparameterization
+ * returns NaN for |x| ≳ 1.8e19 and σ_out = 0 for |x| ≲ 1e-19; this one is exact over float32's range.
  */
 function scaledLocalMoments(op: LinearOp, x: tf.Tensor, loc: tf.Tensor, scale: tf.Tensor): LocalMoments {
   const inv = inverseExampleScale(x);
