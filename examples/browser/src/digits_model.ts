@@ -173,7 +173,7 @@ export class DigitClassifier implements DigitBrain {
 }
 
 /**
- * A classifier saved by the CLI (`tfp train --out …`: model.json + weights.bin), loaded with
+ * A classifier saved by the CLI (`tfp train --out …`: model.json + its weights file), loaded with
  * `tf.loadLayersModel`; the Bayesian layers deserialize because importing tfp registers them. It
  * expects 28x28 images scaled to [−1, 1] (TFP's example and the CLI: 2·x/255 − 1) and is not trained here.
  */
