@@ -7,8 +7,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type {Distribution} from '../distributions/distribution.js';
 import {lookupKL} from '../distributions/kl.js';
 import {Normal} from '../distributions/normal.js';
-import {flipout, localMoments, meanFieldNormalParts, SeededNoise} from '../variational/estimators.js';
-import type {LocalMoments, NoiseSource, SignGranularity, TensorFn} from '../variational/estimators.js';
+import {flipout, meanFieldNormalParts, SeededNoise} from '../variational/estimators.js';
+import type {NoiseSource, SignGranularity, TensorFn} from '../variational/estimators.js';
 import type {LinearOp} from '../variational/linear_op.js';
 import {NotImplementedError, ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
@@ -22,6 +22,7 @@ import type {AddVariableFn, DistributionFn, DivergenceFn, Regularizer} from './d
 import {resolveFn, serializedFormOf, serializeFn} from './fn_registry.js';
 import type {SerializedFn} from './fn_registry.js';
 import {checkLayerArgs} from './layer_args.js';
+import {scaledLocalMoments} from './scaled_local_moments.js';
 
 /** tfjs's base layer arguments (name, trainable, inputShape, batchInputShape, dtype, …). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
@@ -380,61 +381,6 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
     this.replaceKept('output', null);
     return super.dispose();
   }
-}
-
-/**
- * `2^−k` with `2^k ≈ max|x|` over every axis but the first (one power of two per example), with
- * no gradient: 1 for an all-zero or non-finite row, and k clipped to [−126, 127] (normal float32).
- */
-const inverseExampleScale = tf.customGrad(((x: tf.Tensor, _save: tf.GradSaveFunc) => {
-  const axes = Array.from({length: x.rank - 1}, (_, i) => i + 1);
-  const k = tf.floor(tf.div(tf.log(tf.max(tf.abs(x), axes, true)), Math.LN2));
-  const value = tf.pow(2, tf.neg(tf.clipByValue(tf.where(tf.isFinite(k), k, tf.zerosLike(k)), -126, 127)));
-  return {value, gradFunc: () => tf.zerosLike(x)};
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
-
-// As in the estimators' Flipout signs: host backends pay ~25x more per element for a broadcasting
-// multiply than for a same-shape one, so there the per-example factor is expanded first.
-const HOST_BACKENDS: ReadonlySet<string> = new Set(['cpu', 'wasm']);
-
-/** `r` (shape `[N, 1, …, 1]`) repeated to `shape` on host backends, else `r` itself. */
-function expandPerExample(r: tf.Tensor, shape: number[]): tf.Tensor {
-  if (!HOST_BACKENDS.has(tf.getBackend()) || r.size === tf.util.sizeFromShape(shape)) return r;
-  const v = r.dataSync();
-  const per = tf.util.sizeFromShape(shape) / r.size;
-  const out = new Float32Array(r.size * per);
-  for (let i = 0; i < r.size; i++) out.fill(v[i] as number, i * per, (i + 1) * per);
-  return tf.tensor(out, shape, 'float32');
-}
-
-/** `x ⊙ r` for a per-example factor `r` that is a constant for the gradient (`∂/∂x = dy ⊙ r`). */
-const scaleExamples = tf.customGrad(((x: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) => {
-  const full = expandPerExample(r, x.shape);
-  save([full]);
-  return {
-    value: tf.mul(x, full),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, saved[0] as tf.Tensor), tf.zerosLike(r)],
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, r: tf.Tensor) => tf.Tensor;
-
-/**
- * `localMoments` of `x ⊙ 2^−k` rescaled by `2^k`, with `2^k ≈ max|x|` per example: the variance
- * `op(x ⊙ x, σ ⊙ σ)` squares x, which overflows float32 from |x| ≈ 1.8e19 (∞, then NaN after
- * sampling) and underflows below ≈ 1e-19 (σ_out = 0), where Flipout and reparameterization stay
- * finite. Mean and stddev are homogeneous of degree 1 in x, so the rescaled moments are the same,
- * and scaling by a power of two is exact in floating point: wherever x ⊙ x fits, the results are
- * bit-identical to the unscaled ones (given an exact `pow(2, k)`). The scale is a constant for the
- * gradient, which is exact by the same homogeneity. Cost: a max-abs reduction over x and three
- * same-shape products (and their gradients), next to the two linear maps.
- *
- * Porting note: TFP squares x directly (`tf.square(inputs)`), so its DenseLocalReparameterization
- * returns NaN for |x| ≳ 1.8e19 and σ_out = 0 for |x| ≲ 1e-19; this one is exact over float32's range.
- */
-function scaledLocalMoments(op: LinearOp, x: tf.Tensor, loc: tf.Tensor, scale: tf.Tensor): LocalMoments {
-  const inv = inverseExampleScale(x);
-  const {mean, stddev} = localMoments(op, scaleExamples(x, inv), loc, scale);
-  const s = tf.reciprocal(inv);  // 2^k, exact
-  return {mean: scaleExamples(mean, s), stddev: scaleExamples(stddev, s)};
 }
 
 /** Checks a value is a positive integer, naming the argument. */
