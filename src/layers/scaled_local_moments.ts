@@ -74,15 +74,23 @@ const scaleBy = tf.customGrad(((x: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFun
  * broadcasting products.
  */
 export function scaledLocalMoments(op: LinearOp, x: tf.Tensor, loc: tf.Tensor, scale: tf.Tensor): LocalMoments {
-  if (HOST_BACKENDS.has(tf.getBackend())) {
-    const k = hostExponents(x);
-    if (k.every((e) => Math.abs(e) < SAFE_EXPONENT)) return localMoments(op, x, loc, scale);
-    const moments = localMoments(op, scaleBy(x, powersOfTwo(k, -1, x.shape)), loc, scale);
-    return {
-      mean: scaleBy(moments.mean, powersOfTwo(k, 1, moments.mean.shape)),
-      stddev: scaleBy(moments.stddev, powersOfTwo(k, 1, moments.stddev.shape)),
-    };
-  }
+  return HOST_BACKENDS.has(tf.getBackend()) ? scaledLocalMomentsHost(op, x, loc, scale) :
+      scaledLocalMomentsOps(op, x, loc, scale);
+}
+
+/** {@link scaledLocalMoments} with the maxima read back (host backends). */
+export function scaledLocalMomentsHost(op: LinearOp, x: tf.Tensor, loc: tf.Tensor, scale: tf.Tensor): LocalMoments {
+  const k = hostExponents(x);
+  if (k.every((e) => Math.abs(e) < SAFE_EXPONENT)) return localMoments(op, x, loc, scale);
+  const moments = localMoments(op, scaleBy(x, powersOfTwo(k, -1, x.shape)), loc, scale);
+  return {
+    mean: scaleBy(moments.mean, powersOfTwo(k, 1, moments.mean.shape)),
+    stddev: scaleBy(moments.stddev, powersOfTwo(k, 1, moments.stddev.shape)),
+  };
+}
+
+/** {@link scaledLocalMoments} by tensor ops only, always scaling (device backends: no read-back). */
+export function scaledLocalMomentsOps(op: LinearOp, x: tf.Tensor, loc: tf.Tensor, scale: tf.Tensor): LocalMoments {
   const inv = inverseScaleOps(x);
   const moments = localMoments(op, scaleBy(x, inv), loc, scale);
   const s = tf.reciprocal(inv);  // 2^k, exact
