@@ -15,6 +15,7 @@ import type {KerasObjectJson} from '../util/keras_objects.js';
 import {checkSeed, SeedStream} from '../util/seed.js';
 import {checkElementCount, shapesEqual} from '../util/shape.js';
 
+import {AddedLosses, PinnedDraws} from './bayesian_state.js';
 import type {Regularizer} from './default_fns.js';
 import {distributionOf} from './distribution_layer.js';
 import {describeFn, registerFn, resolveFn, serializeFn} from './fn_registry.js';
@@ -111,7 +112,16 @@ export class DenseVariational extends tfl.layers.Layer {
   readonly units: number;
   readonly makePosteriorFn: MakeDistributionFn;
   readonly makePriorFn: MakeDistributionFn;
-  readonly klWeight: number | null;
+  /** Multiplier of the KL penalty (the `klWeight` argument; null means 1; saved). */
+  klWeight: number | null;
+  /**
+   * The annealing factor β of the penalty (default 1; not saved): the loss adds
+   * `β · klWeight · KL`. Set by `tfp.layers.klAnnealing` or `tfp.layers.setKLBeta`.
+   */
+  klBeta = 1;
+  /** Pinned draws of `withPosteriorSample`. */
+  readonly pinned = new PinnedDraws();
+  private readonly added = new AddedLosses();
   readonly klUseExact: boolean;
   readonly useBias: boolean;
   readonly seed: number | undefined;
@@ -211,7 +221,7 @@ export class DenseVariational extends tfl.layers.Layer {
     };
     this.posterior = make('makePosteriorFn', this.makePosteriorFn);
     this.prior = make('makePriorFn', this.makePriorFn);
-    this.addLoss(() => this.penalty(false));
+    this.addLoss(() => this.added.record('kl', this.penalty(false)));
     if (this.activityRegularizerFn !== null) {
       const reg = this.activityRegularizerFn;
       this.addLoss(() => tf.tidy(() => {
@@ -272,7 +282,9 @@ export class DenseVariational extends tfl.layers.Layer {
       const x = tf.cast(Array.isArray(inputs) ? inputs[0] as tf.Tensor : inputs, 'float32');
       const q = evaluate('makePosteriorFn', this.posterior as DistributionCallable, x);
       // The one draw of this call, kept (on the gradient tape) for the Monte Carlo KL.
-      const w = this.usePosteriorMean ? q.mean() : q.sample([], this.stream.next());
+      // Inside withPosteriorSample every call of the scope uses the scope's one draw.
+      const w = this.usePosteriorMean ? q.mean() : this.pinned.active ?
+          this.pinned.get('w', () => q.sample([], this.stream.next())) : q.sample([], this.stream.next());
       this.keep('input', x);
       this.keep('sample', w);
       const k = this.kernelSize;
@@ -309,6 +321,7 @@ export class DenseVariational extends tfl.layers.Layer {
       const w = this.lastSample;
       let kl = this.klUseExact ? klDivergence(q, r) : tf.sub(q.logProb(w), r.logProb(w));
       if (this.klWeight !== null) kl = tf.mul(kl, this.klWeight);
+      if (this.klBeta !== 1) kl = tf.mul(kl, this.klBeta);
       return tf.sum(kl) as tf.Scalar;
     });
   }
@@ -316,6 +329,14 @@ export class DenseVariational extends tfl.layers.Layer {
   /** The KL penalty of the latest call (the layer's loss), a scalar; throws before any call. */
   kl(): tf.Scalar {
     return this.penalty(true);
+  }
+
+  /**
+   * The penalty this layer added to the loss of the latest training step (as evaluated inside that
+   * step), a new scalar; null before the first step. `tfp.layers.elboLogger` reads it.
+   */
+  addedDivergence(): tf.Scalar | null {
+    return this.added.total();
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
@@ -347,6 +368,8 @@ export class DenseVariational extends tfl.layers.Layer {
     this.keep('input', null);
     this.keep('sample', null);
     this.keep('output', null);
+    this.pinned.clear();
+    this.added.clear();
     return super.dispose();
   }
 }

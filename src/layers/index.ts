@@ -15,7 +15,8 @@ export {Conv1DFlipout, Conv1DReparameterization, Conv2DFlipout, Conv2DReparamete
   Convolution2DReparameterization, Convolution3DFlipout, Convolution3DReparameterization,
   VariationalConv} from './conv_variational.js';
 export type {ConvVariationalArgs} from './conv_variational.js';
-export {bayesianLayers, totalDivergence, variationalLayers, withPosteriorMean} from './model_utils.js';
+export {bayesianLayers, scaleKLByExamples, setKLBeta, totalDivergence, variationalLayers, withPosteriorMean,
+  withPosteriorSample} from './model_utils.js';
 export type {BayesianLayer} from './model_utils.js';
 
 /**

@@ -21,6 +21,7 @@ import {defaultMeanFieldNormalFn, defaultMultivariateNormalFn, klDivergenceFn, m
 import type {AddVariableFn, DistributionFn, DivergenceFn, Regularizer} from './default_fns.js';
 import {resolveFn, serializedFormOf, serializeFn} from './fn_registry.js';
 import type {SerializedFn} from './fn_registry.js';
+import {AddedLosses, checkKLMultiplier, PinnedDraws} from './bayesian_state.js';
 import {checkLayerArgs} from './layer_args.js';
 import {scaledLocalMoments} from './scaled_local_moments.js';
 
@@ -67,6 +68,14 @@ export interface VariationalLayerArgs extends Omit<LayerArgs, 'activityRegulariz
    * Porting note: TFP only has `seed` on Flipout layers and draws other samples unseeded.
    */
   seed?: number | null;
+  /**
+   * Multiplies every divergence the layer adds (kernel and bias), e.g. `1 / N` for the per-example
+   * ELBO with N training examples (`tfp.layers.scaleKLByExamples(model, N)` sets it on every
+   * layer). Saved with the model. Default 1.
+   * Porting note: TFP's dense and convolutional layers have no `kl_weight` (only DenseVariational
+   * has); the weight there goes into the divergence fn, which works here too.
+   */
+  klWeight?: number;
 }
 
 /** The fixed parts of a layer class: its estimator and linear op kind. */
@@ -83,7 +92,7 @@ export interface LayerKind {
 /** The argument keys shared by every dense and convolutional variational layer. */
 export const VARIATIONAL_LAYER_KEYS: readonly string[] = ['activation', 'activityRegularizer',
   'kernelPosteriorFn', 'kernelPosteriorTensorFn', 'kernelPriorFn', 'kernelDivergenceFn',
-  'biasPosteriorFn', 'biasPosteriorTensorFn', 'biasPriorFn', 'biasDivergenceFn', 'seed'];
+  'biasPosteriorFn', 'biasPosteriorTensorFn', 'biasPriorFn', 'biasDivergenceFn', 'seed', 'klWeight'];
 
 function singleTensor(owner: string, inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   if (!Array.isArray(inputs)) return inputs;
@@ -122,6 +131,20 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
   noise: NoiseSource;
   /** When true, every draw is replaced by the posterior mean (see `withPosteriorMean`). */
   usePosteriorMean = false;
+  /**
+   * Multiplier of every divergence this layer adds (the `klWeight` argument; saved). Set on every
+   * layer of a model by `tfp.layers.scaleKLByExamples`.
+   */
+  klWeight: number;
+  /**
+   * The annealing factor β of the divergences (default 1; not saved): the loss adds
+   * `β · klWeight · divergence`. Set by `tfp.layers.klAnnealing` or `tfp.layers.setKLBeta`.
+   */
+  klBeta = 1;
+  /** Pinned draws of `withPosteriorSample`. */
+  readonly pinned = new PinnedDraws();
+  /** The divergences added to the latest training loss (see `addedDivergence`). */
+  private readonly added = new AddedLosses();
 
   readonly activation: {apply(x: tf.Tensor, axis?: number): tf.Tensor; getClassName(): string};
   readonly activityRegularizerFn: Regularizer | null;
@@ -142,7 +165,7 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
     checkLayerArgs(kind.className, args, [...kind.argKeys, ...VARIATIONAL_LAYER_KEYS]);
     const {activityRegularizer, activation, seed, kernelPosteriorFn, kernelPosteriorTensorFn,
       kernelPriorFn, kernelDivergenceFn, biasPosteriorFn, biasPosteriorTensorFn, biasPriorFn,
-      biasDivergenceFn, ...base} = args;
+      biasDivergenceFn, klWeight, ...base} = args;
     super(base as LayerArgs);
     const owner = kind.className;
     this.kind = kind;
@@ -168,6 +191,7 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
     this.biasDivergenceFn = resolveFn(owner, 'biasDivergenceFn', biasDivergenceFn, klDivergenceFn());
     this.seed = checkSeed(owner, seed);
     this.noise = new SeededNoise(new SeedStream(this.seed, kind.salt));
+    this.klWeight = klWeight === undefined ? 1 : checkKLMultiplier(owner, 'klWeight', klWeight);
   }
 
   /** The linear op (configured from the constructor's arguments). */
@@ -197,10 +221,10 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
     this.checkAnalyticKL('kernel', this.kernelPosterior, this.kernelPrior, this.kernelDivergenceFn);
     this.checkAnalyticKL('bias', this.biasPosterior, this.biasPrior, this.biasDivergenceFn);
     if (this.kernelDivergenceFn !== null && this.kernelPrior !== null) {
-      this.addLoss(() => this.divergence('kernel') as tf.Scalar);
+      this.addLoss(() => this.added.record('kernel', this.divergence('kernel') as tf.Scalar));
     }
     if (this.biasDivergenceFn !== null && this.biasPosterior !== null && this.biasPrior !== null) {
-      this.addLoss(() => this.divergence('bias') as tf.Scalar);
+      this.addLoss(() => this.added.record('bias', this.divergence('bias') as tf.Scalar));
     }
     if (this.activityRegularizerFn !== null) {
       const reg = this.activityRegularizerFn;
@@ -234,7 +258,8 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
   }
 
   /**
-   * The divergence of one parameter for the latest call, as a scalar: `divergenceFn(q, p, tensor)`.
+   * The divergence of one parameter for the latest call, as a scalar:
+   * `klBeta · klWeight · Σ divergenceFn(q, p, tensor)`, the term the layer adds to the loss.
    * Throws if that parameter has no prior or divergence fn.
    */
   divergence(which: 'kernel' | 'bias'): tf.Tensor {
@@ -247,7 +272,20 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
           `prior and divergence fn are needed; is the layer built?).`);
     }
     // Porting note: tfjs adds losses to a scalar total, so a non-scalar divergence is summed.
-    return tf.tidy(() => tf.sum(fn(q, p, sample)));
+    const scale = this.klBeta * this.klWeight;
+    return tf.tidy(() => {
+      const d = tf.sum(fn(q, p, sample));
+      return scale === 1 ? d : tf.mul(d, scale);
+    });
+  }
+
+  /**
+   * The divergence this layer added to the loss of the latest training step (as evaluated inside
+   * that step, before the optimizer moved the weights), a new scalar; null before the first step.
+   * `tfp.layers.elboLogger` reads it.
+   */
+  addedDivergence(): tf.Scalar | null {
+    return this.added.total();
   }
 
   /** Σ of this layer's divergences for the latest call (0 when it has none); a scalar. */
@@ -283,23 +321,44 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
     const op = this.op;
     switch (this.kind.estimator) {
       case 'reparameterization': {
-        const kernel = tensorFn(posterior, this.noise.nextSeed());
+        const kernel = this.pinnedKernel(tensorFn) ?? tensorFn(posterior, this.noise.nextSeed());
         this.replaceKept('kernel', kernel);
         return op.apply(x, kernel);
       }
       case 'flipout': {
+        const pinned = this.pinnedKernel(tensorFn);
+        if (pinned !== null) {
+          this.replaceKept('kernel', pinned);
+          return op.apply(x, pinned);
+        }
         const {loc, scale} = meanFieldNormalParts(this.kind.className, posterior);
         const delta = tensorFn(new Normal({loc: 0, scale}), this.noise.nextSeed());
         this.replaceKept('kernel', null);
         return flipout(op, x, loc, delta, this.noise, this.kind.signGranularity);
       }
       default: {
+        const pinned = this.pinnedKernel(tensorFn);
+        if (pinned !== null) {
+          this.replaceKept('kernel', pinned);
+          return op.apply(x, pinned);
+        }
         const {loc, scale} = meanFieldNormalParts(this.kind.className, posterior);
         const {mean, stddev} = scaledLocalMoments(op, x, loc, scale);
         this.replaceKept('kernel', null);
         return tensorFn(new Normal({loc: mean, scale: stddev}), this.noise.nextSeed());
       }
     }
+  }
+
+  /**
+   * Inside `withPosteriorSample` (and not in posterior-mean mode): the scope's one kernel draw,
+   * `kernelPosteriorTensorFn(q)` — a whole kernel, for every estimator, so all calls of the scope
+   * compute one function. Otherwise null.
+   */
+  private pinnedKernel(tensorFn: TensorFn): tf.Tensor | null {
+    if (!this.pinned.active || this.usePosteriorMean) return null;
+    const posterior = this.kernelPosterior as Distribution;
+    return this.pinned.get('kernel', () => tensorFn(posterior, this.noise.nextSeed()));
   }
 
   /**
@@ -335,7 +394,9 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
     let h = this.applyKernel(op.toCanonical(input));
     if (this.biasPosterior !== null) {
       const tensorFn = this.usePosteriorMean ? meanTensorFn : this.biasPosteriorTensorFn;
-      const bias = tensorFn(this.biasPosterior, this.noise.nextSeed());
+      const biasPosterior = this.biasPosterior;
+      const draw = (): tf.Tensor => tensorFn(biasPosterior, this.noise.nextSeed());
+      const bias = this.pinned.active && !this.usePosteriorMean ? this.pinned.get('bias', draw) : draw();
       this.replaceKept('bias', bias);
       h = tf.add(h, bias);
     }
@@ -369,6 +430,8 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
           tf.serialization.ConfigDictValue,
       seed: this.seed ?? null,
     };
+    // Only when set, so the config of a default layer keeps TFP's keys.
+    if (this.klWeight !== 1) config['klWeight'] = this.klWeight;
     for (const [arg, fn] of fns) {
       config[arg] = serializeFn(owner, arg, fn) as unknown as tf.serialization.ConfigDictValue;
     }
@@ -379,6 +442,8 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
     this.replaceKept('kernel', null);
     this.replaceKept('bias', null);
     this.replaceKept('output', null);
+    this.pinned.clear();
+    this.added.clear();
     return super.dispose();
   }
 }
