@@ -109,3 +109,5 @@ export type {ConvertToTensor, DistributionLambdaArgs, DistributionLayerArgs,
 export * as functional from './functional.js';
 export {AutoregressiveTransform, autoregressiveTransform, AutoregressiveTransformed} from './autoregressive_transform.js';
 export type {AutoregressiveTransformArgs} from './autoregressive_transform.js';
+export {elboLogger, klAnnealing, klAnnealingSchedule} from './callbacks.js';
+export type {Callback, KLAnnealingArgs, KLSchedule} from './callbacks.js';
