@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
-import {withPosteriorMean} from '../layers/model_utils.js';
+import {withPosteriorMean, withPosteriorSample} from '../layers/model_utils.js';
 
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
@@ -26,8 +26,18 @@ export const MAX_MC_SAMPLES = 1_000_000;
 export interface PredictMCArgs {
   /** Number of posterior draws S, 1 … {@link MAX_MC_SAMPLES}. Default 50 (the TFP example's `num_monte_carlo`). */
   samples?: number;
-  /** Examples per forward pass; each batch of each pass draws new weights. Default 128. */
+  /** Examples per forward pass. Default 128. With `drawPer: 'call'` each batch draws new weights. */
   batchSize?: number;
+  /**
+   * How the weights are drawn. `'sample'` (default): one posterior draw of every Bayesian layer's
+   * weights per Monte Carlo sample, shared by all batches and examples
+   * (`tfp.layers.withPosteriorSample`) — each sample is one function, the posterior predictive;
+   * Flipout and local-reparameterization layers then run one matmul/convolution per call with the
+   * drawn kernel. `'call'`: each layer's own estimator at every call — weights redrawn for every
+   * batch, Flipout's per-example signs, local reparameterization's per-example noise (the training
+   * estimator; each example's marginal is the same, examples of one sample are not one function).
+   */
+  drawPer?: 'sample' | 'call';
   /** `'probs'` (default) when the model ends in a softmax, `'logits'` to apply one here. */
   outputs?: 'probs' | 'logits';
   /** Called after each pass with the number of passes done, e.g. for a progress bar. */
@@ -57,6 +67,11 @@ function checkModelAndInput(owner: string, model: unknown, x: unknown): void {
     throw new ValueError(`${owner}: x must be a tf.Tensor${hint}; got ${fmt(x)}.`);
   }
   if (x.isDisposed) throw new ValueError(`${owner}: x must not be disposed; got a disposed ${fmt(x)}.`);
+}
+
+/** A tfjs layer or model (anything else has no Bayesian layers to pin). */
+function isLayer(model: unknown): boolean {
+  return typeof (model as {getClassName?: unknown}).getClassName === 'function';
 }
 
 /** Checks an options object (undefined means `{}`) against its keys. */
@@ -95,7 +110,7 @@ function singleOutput(owner: string, y: tf.Tensor | tf.Tensor[]): tf.Tensor2D {
 export function predictMC(model: Predictor, x: tf.Tensor, args: PredictMCArgs = {}): tf.Tensor3D {
   const owner = 'predictMC';
   checkModelAndInput(owner, model, x);
-  checkOptions(owner, args, ['samples', 'batchSize', 'outputs', 'onSample']);
+  checkOptions(owner, args, ['samples', 'batchSize', 'outputs', 'onSample', 'drawPer']);
   const samples = checkPositiveInt(owner, 'samples', args.samples ?? 50);
   if (samples > MAX_MC_SAMPLES) {
     throw new ValueError(`${owner}: samples must be at most ${MAX_MC_SAMPLES} (MAX_MC_SAMPLES); ` +
@@ -103,6 +118,10 @@ export function predictMC(model: Predictor, x: tf.Tensor, args: PredictMCArgs = 
   }
   const batchSize = checkPositiveInt(owner, 'batchSize', args.batchSize ?? 128);
   const outputs = checkOutputs(owner, args.outputs);
+  const drawPer = args.drawPer ?? 'sample';
+  if (drawPer !== 'sample' && drawPer !== 'call') {
+    throw new ValueError(`${owner}: drawPer must be one of "sample", "call"; got ${fmt(args.drawPer)}.`);
+  }
   if (args.onSample !== undefined && typeof args.onSample !== 'function') {
     throw new ValueError(`${owner}: onSample must be a function; got ${fmt(args.onSample)}.`);
   }
@@ -111,10 +130,12 @@ export function predictMC(model: Predictor, x: tf.Tensor, args: PredictMCArgs = 
   const draws: tf.Tensor2D[] = [];
   try {
     for (let s = 0; s < samples; s++) {
-      draws.push(tf.tidy(() => {
+      const pass = (): tf.Tensor2D => tf.tidy(() => {
         const y = singleOutput(owner, model.predict(x, {batchSize}));
         return outputs === 'logits' ? tf.softmax(y) : y;
-      }));
+      });
+      draws.push(drawPer === 'sample' && isLayer(model) ?
+          withPosteriorSample(model as unknown as tfl.LayersModel, pass) : pass());
       if (s === 0) checkElementCount(owner, 'the result [samples, N, C]', [samples, ...(draws[0] as tf.Tensor).shape]);
       args.onSample?.(s + 1, samples);
     }

@@ -27,9 +27,10 @@ function gradients(make: (seed: number) => tf.layers.Layer, x: tf.Tensor2D, y: t
   for (let r = 0; r < R; r++) {
     const g = tf.tidy(() => {
       const {grads} = tf.variableGrads(() => tf.losses.meanSquaredError(y, layer.apply(x) as tf.Tensor) as tf.Scalar, [locVar]);
-      return Float64Array.from((grads[locVar.name] as tf.Tensor).dataSync());
+      return grads[locVar.name] as tf.Tensor;
     });
-    out.push(g);
+    out.push(Float64Array.from(g.dataSync()));
+    g.dispose();
   }
   return out;
 }

@@ -92,12 +92,33 @@ describe('predictMC', () => {
     expect(() => predictive.predictMC(m, gone)).toThrowError(/^predictMC: x must not be disposed/);
   });
 
+  it('draws the weights once per sample across batches by default (drawPer "sample"), per call with "call"', () => {
+    const model = tf.sequential({layers: [
+      layers.denseFlipout({units: 4, activation: 'relu', inputShape: [2], seed: 1}),
+      layers.denseReparameterization({units: 3, activation: 'softmax', seed: 2}),
+    ]});
+    for (const l of layers.variationalLayers(model)) {
+      const w = l.getWeights();
+      l.setWeights([w[0]!, tf.zerosLike(w[1]!), ...w.slice(2)]);   // σ = softplus(0): visible noise
+    }
+    // Rows 0 and 3 are equal and fall in different batches of 2.
+    const x = tf.tensor2d([[1, 2], [0, -1], [3, 1], [1, 2]]);
+    const perSample = predictive.predictMC(model, x, {samples: 4, batchSize: 2}).arraySync();
+    const perCall = predictive.predictMC(model, x, {samples: 4, batchSize: 2, drawPer: 'call'}).arraySync();
+    for (let s = 0; s < 4; s++) {
+      expect(perSample[s]![3]).toEqual(perSample[s]![0]);
+      expect(perCall[s]![3]).not.toEqual(perCall[s]![0]);
+    }
+    expect(perSample[1]![0]).not.toEqual(perSample[0]![0]);
+    expect(() => predictive.predictMC(model, x, {drawPer: 'batch'} as never)).toThrow(/drawPer must be one of/);
+  });
+
   it('refuses null options, unknown keys (suggesting the right one), bad outputs and onSample', () => {
     const m = noisyModel(2);
     const x = tf.zeros([1, 1]);
     expect(() => predictive.predictMC(m, x, null as unknown as predictive.PredictMCArgs)).toThrowError(/^predictMC: args must be an object; got null\.$/);
     expect(() => predictive.predictMC(m, x, {sample: 3} as unknown as predictive.PredictMCArgs)).toThrowError(
-        /^predictMC: unknown argument "sample" \(did you mean samples\?\); arguments must be one of samples, batchSize, outputs, onSample; got "sample": 3\.$/);
+        /^predictMC: unknown argument "sample" \(did you mean samples\?\); arguments must be one of samples, batchSize, outputs, onSample, drawPer; got "sample": 3\.$/);
     expect(() => predictive.predictMC(m, x, {batch_size: 3} as unknown as predictive.PredictMCArgs)).toThrowError(/did you mean batchSize\?/);
     expect(() => predictive.predictMC(m, x, {outputs: 'prob' as 'probs'})).toThrowError(/outputs must be one of "probs", "logits"; got "prob"/);
     expect(() => predictive.predictMC(m, x, {onSample: 3 as unknown as () => void})).toThrowError(/onSample must be a function; got 3/);
