@@ -157,6 +157,8 @@ function trainCell(workload: Workload, variant: Variant, batch: number): Cell {
 /**
  * W3: the W1 Flipout net's Monte Carlo predictive, `samples` forward passes over `images` images
  * averaged (one call = the whole loop); its plain twin is one forward pass over the same images.
+ * Each pass is one posterior draw of the weights shared by the batch (`withPosteriorSample`, what
+ * `tfp.predictive.predictMC` does by default), so a Flipout pass is one convolution per layer.
  */
 function predictCell(variant: Variant, images: number, samples: number): Cell {
   const model = buildNet('W3', variant, SEED);
@@ -167,7 +169,8 @@ function predictCell(variant: Variant, images: number, samples: number): Cell {
     run: async () => {
       let acc = tf.zeros([images, 10]);
       for (let s = 0; s < passes; s++) {
-        const next = tf.tidy(() => tf.add(acc, tf.softmax(model.apply(x) as tf.Tensor)));
+        const next = tfp.layers.withPosteriorSample(model, () =>
+          tf.tidy(() => tf.add(acc, tf.softmax(model.apply(x) as tf.Tensor))));
         acc.dispose();
         acc = next;
       }

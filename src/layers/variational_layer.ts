@@ -9,7 +9,8 @@ import {lookupKL} from '../distributions/kl.js';
 import {Normal} from '../distributions/normal.js';
 import {flipout, meanFieldNormalParts, SeededNoise} from '../variational/estimators.js';
 import type {NoiseSource, SignGranularity, TensorFn} from '../variational/estimators.js';
-import type {LinearOp} from '../variational/linear_op.js';
+import {applyBiasActivation} from '../variational/linear_op.js';
+import type {FusableActivation, LinearOp} from '../variational/linear_op.js';
 import {NotImplementedError, ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 import {deserializeActivation, deserializeKerasObject, isRegularizer, serializeKerasObject} from '../util/keras_objects.js';
@@ -93,6 +94,9 @@ export interface LayerKind {
 export const VARIATIONAL_LAYER_KEYS: readonly string[] = ['activation', 'activityRegularizer',
   'kernelPosteriorFn', 'kernelPosteriorTensorFn', 'kernelPriorFn', 'kernelDivergenceFn',
   'biasPosteriorFn', 'biasPosteriorTensorFn', 'biasPriorFn', 'biasDivergenceFn', 'seed', 'klWeight'];
+
+/** tfjs activation class names → the activations tfjs's fused ops take (with gradients). */
+const FUSABLE: Readonly<Record<string, FusableActivation>> = {linear: 'linear', relu: 'relu'};
 
 function singleTensor(owner: string, inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   if (!Array.isArray(inputs)) return inputs;
@@ -314,39 +318,30 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
     else this.lastOutput = kept;
   }
 
-  /** The kernel pre-activation `h = applyKernel(x)` by this layer's estimator (canonical layout). */
+  /**
+   * The kernel pre-activation `h = applyKernel(x)` of the per-example estimators, Flipout and local
+   * reparameterization (canonical layout); the one-kernel cases go through {@link wholeKernel}.
+   */
   private applyKernel(x: tf.Tensor): tf.Tensor {
     const posterior = this.kernelPosterior as Distribution;
     const tensorFn = this.usePosteriorMean ? meanTensorFn : this.kernelPosteriorTensorFn;
     const op = this.op;
     switch (this.kind.estimator) {
-      case 'reparameterization': {
-        const kernel = this.pinnedKernel(tensorFn) ?? tensorFn(posterior, this.noise.nextSeed());
-        this.replaceKept('kernel', kernel);
-        return op.apply(x, kernel);
-      }
       case 'flipout': {
-        const pinned = this.pinnedKernel(tensorFn);
-        if (pinned !== null) {
-          this.replaceKept('kernel', pinned);
-          return op.apply(x, pinned);
-        }
         const {loc, scale} = meanFieldNormalParts(this.kind.className, posterior);
         const delta = tensorFn(new Normal({loc: 0, scale}), this.noise.nextSeed());
         this.replaceKept('kernel', null);
         return flipout(op, x, loc, delta, this.noise, this.kind.signGranularity);
       }
-      default: {
-        const pinned = this.pinnedKernel(tensorFn);
-        if (pinned !== null) {
-          this.replaceKept('kernel', pinned);
-          return op.apply(x, pinned);
-        }
+      case 'localReparameterization': {
         const {loc, scale} = meanFieldNormalParts(this.kind.className, posterior);
         const {mean, stddev} = scaledLocalMoments(op, x, loc, scale);
         this.replaceKept('kernel', null);
         return tensorFn(new Normal({loc: mean, scale: stddev}), this.noise.nextSeed());
       }
+      default:
+        throw new ValueError(`${this.kind.className}: the ${this.kind.estimator} estimator draws one ` +
+            `kernel per call (internal error: it has no per-example path).`);
     }
   }
 
@@ -391,18 +386,45 @@ export abstract class VariationalLayer extends tfl.layers.Layer {
   private forward(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const input = tf.cast(singleTensor(this.kind.className, inputs), 'float32');
     const op = this.op;
-    let h = this.applyKernel(op.toCanonical(input));
-    if (this.biasPosterior !== null) {
-      const tensorFn = this.usePosteriorMean ? meanTensorFn : this.biasPosteriorTensorFn;
-      const biasPosterior = this.biasPosterior;
-      const draw = (): tf.Tensor => tensorFn(biasPosterior, this.noise.nextSeed());
-      const bias = this.pinned.active && !this.usePosteriorMean ? this.pinned.get('bias', draw) : draw();
-      this.replaceKept('bias', bias);
-      h = tf.add(h, bias);
+    const x = op.toCanonical(input);
+    let y: tf.Tensor;
+    const kernel = this.wholeKernel();
+    const fused = FUSABLE[this.activation.getClassName()];
+    if (kernel !== null && fused !== undefined) {
+      // One drawn kernel for the whole batch: matmul / conv2d, bias and activation as one tfjs op.
+      y = op.fromCanonical(applyBiasActivation(op, x, kernel, this.drawBias(), fused), input.shape);
+    } else {
+      let h = kernel !== null ? op.apply(x, kernel) : this.applyKernel(x);
+      const bias = this.drawBias();
+      if (bias !== null) h = tf.add(h, bias);
+      y = this.activation.apply(op.fromCanonical(h, input.shape));
     }
-    const y = this.activation.apply(op.fromCanonical(h, input.shape));
     if (this.activityRegularizerFn !== null) this.replaceKept('output', y);
     return y;
+  }
+
+  /**
+   * The kernel of this call when one kernel serves the whole batch — the reparameterization
+   * estimator's draw (or mean), or the pinned draw of `withPosteriorSample` — kept as
+   * `kernelPosteriorTensor`; null for Flipout and local reparameterization outside a pinned scope.
+   */
+  private wholeKernel(): tf.Tensor | null {
+    const tensorFn = this.usePosteriorMean ? meanTensorFn : this.kernelPosteriorTensorFn;
+    const kernel = this.pinnedKernel(tensorFn) ?? (this.kind.estimator === 'reparameterization' ?
+        tensorFn(this.kernelPosterior as Distribution, this.noise.nextSeed()) : null);
+    if (kernel !== null) this.replaceKept('kernel', kernel);
+    return kernel;
+  }
+
+  /** This call's bias (a draw, the mean, or the pinned draw), kept; null without a bias. */
+  private drawBias(): tf.Tensor | null {
+    if (this.biasPosterior === null) return null;
+    const tensorFn = this.usePosteriorMean ? meanTensorFn : this.biasPosteriorTensorFn;
+    const biasPosterior = this.biasPosterior;
+    const draw = (): tf.Tensor => tensorFn(biasPosterior, this.noise.nextSeed());
+    const bias = this.pinned.active && !this.usePosteriorMean ? this.pinned.get('bias', draw) : draw();
+    this.replaceKept('bias', bias);
+    return bias;
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {

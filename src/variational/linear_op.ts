@@ -136,3 +136,26 @@ export class ConvOp implements LinearOp {
     return first ? [batch, outChannels, ...out] : [batch, ...out, outChannels];
   }
 }
+
+/** Activations tfjs fuses into matMul / conv2d with a gradient (tfjs-core's fused ops). */
+export type FusableActivation = 'linear' | 'relu';
+
+/**
+ * `act(op(x, kernel) + bias)` on canonical tensors, as one fused tfjs op where tfjs has one (dense
+ * matmul, 2-D convolution: `tf.fused.matMul`, `tf.fused.conv2d`, which also carry the gradients
+ * of the bias and the activation), else the three ops. Same values as the unfused form up to the
+ * order of float additions.
+ */
+export function applyBiasActivation(op: LinearOp, x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | null,
+    activation: FusableActivation): tf.Tensor {
+  if (op instanceof DenseOp) {
+    return tf.fused.matMul({a: x as tf.Tensor2D, b: kernel as tf.Tensor2D, bias: bias ?? undefined, activation});
+  }
+  if (op instanceof ConvOp && op.rank === 2) {
+    const k = op.dilations.some((d) => d > 1) ? op.expandKernel(kernel) : kernel;
+    return tf.fused.conv2d({x: x as tf.Tensor4D, filter: k as tf.Tensor4D, strides: op.strides as [number, number],
+      pad: op.padding, dataFormat: 'NHWC', dilations: 1, bias: bias ?? undefined, activation});
+  }
+  const h = bias === null ? op.apply(x, kernel) : tf.add(op.apply(x, kernel), bias);
+  return activation === 'relu' ? tf.relu(h) : h;
+}
