@@ -1,4 +1,4 @@
-// Convolution{1,2,3}D{Reparameterization,Flipout}: thin classes over VariationalLayer with a
+// Convolution{1,2,3}D{Reparameterization,Flipout,LocalReparameterization}: thin classes over VariationalLayer with a
 // ConvOp; rank only chooses the op. Port of tensorflow_probability/python/layers/conv_variational.py.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -160,12 +160,43 @@ export class Conv3DFlipout extends VariationalConv {
   }
 }
 
+/**
+ * 1-D convolution with local reparameterization (Kingma et al. 2015): the pre-activation is drawn
+ * from N(x ⊛ μ, x² ⊛ σ²), independently per example and output position — no kernel is drawn, so
+ * `kernelPosteriorTensor` is null after a call (inside `withPosteriorSample` it is the pinned
+ * kernel). Not in TFP.
+ */
+export class Conv1DLocalReparameterization extends VariationalConv {
+  static className = 'Conv1DLocalReparameterization';
+  constructor(args: ConvVariationalArgs) {
+    super(1, 'localReparameterization', 'Conv1DLocalReparameterization', args);
+  }
+}
+/** 2-D convolution with local reparameterization (see {@link Conv1DLocalReparameterization}). */
+export class Conv2DLocalReparameterization extends VariationalConv {
+  static className = 'Conv2DLocalReparameterization';
+  constructor(args: ConvVariationalArgs) {
+    super(2, 'localReparameterization', 'Conv2DLocalReparameterization', args);
+  }
+}
+/** 3-D convolution with local reparameterization (see {@link Conv1DLocalReparameterization}). */
+export class Conv3DLocalReparameterization extends VariationalConv {
+  static className = 'Conv3DLocalReparameterization';
+  constructor(args: ConvVariationalArgs) {
+    super(3, 'localReparameterization', 'Conv3DLocalReparameterization', args);
+  }
+}
+
 for (const cls of [Conv1DReparameterization, Conv2DReparameterization, Conv3DReparameterization,
-  Conv1DFlipout, Conv2DFlipout, Conv3DFlipout]) {
+  Conv1DFlipout, Conv2DFlipout, Conv3DFlipout, Conv1DLocalReparameterization,
+  Conv2DLocalReparameterization, Conv3DLocalReparameterization]) {
   tf.serialization.registerClass(cls);
 }
 
 export {
+  Conv1DLocalReparameterization as Convolution1DLocalReparameterization,
+  Conv2DLocalReparameterization as Convolution2DLocalReparameterization,
+  Conv3DLocalReparameterization as Convolution3DLocalReparameterization,
   Conv1DFlipout as Convolution1DFlipout,
   Conv1DReparameterization as Convolution1DReparameterization,
   Conv2DFlipout as Convolution2DFlipout,

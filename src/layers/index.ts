@@ -1,6 +1,7 @@
 // tfp.layers: Keras-style Bayesian layers for tfjs-layers, with tfjs-style lowercase factories.
-import {Conv1DFlipout, Conv1DReparameterization, Conv2DFlipout, Conv2DReparameterization,
-  Conv3DFlipout, Conv3DReparameterization} from './conv_variational.js';
+import {Conv1DFlipout, Conv1DLocalReparameterization, Conv1DReparameterization, Conv2DFlipout,
+  Conv2DLocalReparameterization, Conv2DReparameterization, Conv3DFlipout, Conv3DLocalReparameterization,
+  Conv3DReparameterization} from './conv_variational.js';
 import type {ConvVariationalArgs} from './conv_variational.js';
 import {DenseFlipout, DenseLocalReparameterization, DenseReparameterization} from './dense_variational.js';
 import type {DenseVariationalArgs} from './dense_variational.js';
@@ -10,10 +11,12 @@ export {VariationalLayer} from './variational_layer.js';
 export type {ActivationArg, Estimator, LayerArgs, VariationalLayerArgs} from './variational_layer.js';
 export {DenseFlipout, DenseLocalReparameterization, DenseReparameterization, VariationalDense} from './dense_variational.js';
 export type {DenseVariationalArgs} from './dense_variational.js';
-export {Conv1DFlipout, Conv1DReparameterization, Conv2DFlipout, Conv2DReparameterization, Conv3DFlipout,
-  Conv3DReparameterization, Convolution1DFlipout, Convolution1DReparameterization, Convolution2DFlipout,
-  Convolution2DReparameterization, Convolution3DFlipout, Convolution3DReparameterization,
-  VariationalConv} from './conv_variational.js';
+export {Conv1DFlipout, Conv1DLocalReparameterization, Conv1DReparameterization, Conv2DFlipout,
+  Conv2DLocalReparameterization, Conv2DReparameterization, Conv3DFlipout, Conv3DLocalReparameterization,
+  Conv3DReparameterization, Convolution1DFlipout, Convolution1DLocalReparameterization,
+  Convolution1DReparameterization, Convolution2DFlipout, Convolution2DLocalReparameterization,
+  Convolution2DReparameterization, Convolution3DFlipout, Convolution3DLocalReparameterization,
+  Convolution3DReparameterization, VariationalConv} from './conv_variational.js';
 export type {ConvVariationalArgs} from './conv_variational.js';
 export {bayesianLayers, scaleKLByExamples, setKLBeta, totalDivergence, variationalLayers, withPosteriorMean,
   withPosteriorSample} from './model_utils.js';
@@ -66,6 +69,30 @@ export function conv2dReparameterization(args: ConvVariationalArgs): Conv2DRepar
  */
 export function conv3dReparameterization(args: ConvVariationalArgs): Conv3DReparameterization {
   return new Conv3DReparameterization(args);
+}
+/**
+ * 1-D convolution, local reparameterization (pre-activation sampling per output position).
+ * @example
+ * const layer = tfp.layers.conv1dLocalReparameterization({filters: 8, kernelSize: 3});
+ */
+export function conv1dLocalReparameterization(args: ConvVariationalArgs): Conv1DLocalReparameterization {
+  return new Conv1DLocalReparameterization(args);
+}
+/**
+ * 2-D convolution, local reparameterization (pre-activation sampling per output position).
+ * @example
+ * const layer = tfp.layers.conv2dLocalReparameterization({filters: 6, kernelSize: 5, padding: 'same'});
+ */
+export function conv2dLocalReparameterization(args: ConvVariationalArgs): Conv2DLocalReparameterization {
+  return new Conv2DLocalReparameterization(args);
+}
+/**
+ * 3-D convolution, local reparameterization (pre-activation sampling per output position).
+ * @example
+ * const layer = tfp.layers.conv3dLocalReparameterization({filters: 4, kernelSize: 3});
+ */
+export function conv3dLocalReparameterization(args: ConvVariationalArgs): Conv3DLocalReparameterization {
+  return new Conv3DLocalReparameterization(args);
 }
 /**
  * 1-D convolution, Flipout estimator.

@@ -26,6 +26,10 @@ const CASES: Case[] = [
       untransformedScaleInitializer: tf.initializers.randomNormal({mean: -9, stddev: 0.1}),
       untransformedScaleConstraint: tf.constraints.maxNorm({maxValue: 1000})})}), [1, 4, 4, 2]],
   ['Conv3DFlipout', () => tfp.layers.conv3dFlipout({filters: 2, kernelSize: 2, padding: 'same'}), [1, 2, 3, 3, 1]],
+  ['Conv3DLocalReparameterization', () => tfp.layers.conv3dLocalReparameterization({filters: 2, kernelSize: 2, padding: 'same'}), [1, 2, 3, 3, 1]],
+  ['Conv1DLocalReparameterization', () => tfp.layers.conv1dLocalReparameterization({filters: 2, kernelSize: 2, seed: 3,
+    activityRegularizer: tf.regularizers.l2({l2: 0.01})}), [2, 5, 1]],
+  ['Conv2DLocalReparameterization', () => tfp.layers.conv2dLocalReparameterization({filters: 2, kernelSize: 3, padding: 'same', seed: 4}), [1, 4, 4, 2]],
 ];
 
 function model(layer: tf.layers.Layer, shape: number[]): tf.LayersModel {

@@ -33,9 +33,12 @@ const DENSE: Array<[string, DenseFactory]> = [
   ['DenseLocalReparameterization', tfp.layers.denseLocalReparameterization],
 ];
 const CONV: Record<1 | 2 | 3, Array<[string, ConvFactory]>> = {
-  1: [['Conv1DReparameterization', tfp.layers.conv1dReparameterization], ['Conv1DFlipout', tfp.layers.conv1dFlipout]],
-  2: [['Conv2DReparameterization', tfp.layers.conv2dReparameterization], ['Conv2DFlipout', tfp.layers.conv2dFlipout]],
-  3: [['Conv3DReparameterization', tfp.layers.conv3dReparameterization], ['Conv3DFlipout', tfp.layers.conv3dFlipout]],
+  1: [['Conv1DReparameterization', tfp.layers.conv1dReparameterization], ['Conv1DFlipout', tfp.layers.conv1dFlipout],
+    ['Conv1DLocalReparameterization', tfp.layers.conv1dLocalReparameterization]],
+  2: [['Conv2DReparameterization', tfp.layers.conv2dReparameterization], ['Conv2DFlipout', tfp.layers.conv2dFlipout],
+    ['Conv2DLocalReparameterization', tfp.layers.conv2dLocalReparameterization]],
+  3: [['Conv3DReparameterization', tfp.layers.conv3dReparameterization], ['Conv3DFlipout', tfp.layers.conv3dFlipout],
+    ['Conv3DLocalReparameterization', tfp.layers.conv3dLocalReparameterization]],
 };
 const TFJS_CONV = {1: tf.layers.conv1d, 2: tf.layers.conv2d, 3: tf.layers.conv3d} as const;
 
@@ -256,8 +259,11 @@ function posteriorKindBad(): fc.Arbitrary<Bad> {
     ['DenseFlipout', (fn) => tfp.layers.denseFlipout({units: 2, kernelPosteriorFn: fn, kernelPriorFn: null}), [1, 3]],
     ['DenseLocalReparameterization', (fn) => tfp.layers.denseLocalReparameterization({units: 2, kernelPosteriorFn: fn, kernelPriorFn: null}), [1, 3]],
     ['Conv1DFlipout', (fn) => tfp.layers.conv1dFlipout({filters: 2, kernelSize: 1, kernelPosteriorFn: fn, kernelPriorFn: null}), [1, 3, 1]],
+    ['Conv1DLocalReparameterization', (fn) => tfp.layers.conv1dLocalReparameterization({filters: 2, kernelSize: 1, kernelPosteriorFn: fn, kernelPriorFn: null}), [1, 3, 1]],
     ['Conv2DFlipout', (fn) => tfp.layers.conv2dFlipout({filters: 2, kernelSize: 1, kernelPosteriorFn: fn, kernelPriorFn: null}), [1, 2, 2, 1]],
+    ['Conv2DLocalReparameterization', (fn) => tfp.layers.conv2dLocalReparameterization({filters: 2, kernelSize: 1, kernelPosteriorFn: fn, kernelPriorFn: null}), [1, 2, 2, 1]],
     ['Conv3DFlipout', (fn) => tfp.layers.conv3dFlipout({filters: 2, kernelSize: 1, kernelPosteriorFn: fn, kernelPriorFn: null}), [1, 2, 2, 2, 1]],
+    ['Conv3DLocalReparameterization', (fn) => tfp.layers.conv3dLocalReparameterization({filters: 2, kernelSize: 1, kernelPosteriorFn: fn, kernelPriorFn: null}), [1, 2, 2, 2, 1]],
   ];
   return fc.constantFrom(...makers).map(([name, make, shape]): Bad => ({
     what: `${name} singular kernel posterior`,

@@ -14,10 +14,13 @@ const LAYERS: Array<[string, Make, number[]]> = [
   ['DenseLocalReparameterization', (a) => tfp.layers.denseLocalReparameterization({units: 3, seed: 1, ...a}), [4, 5]],
   ['Conv1DReparameterization', (a) => tfp.layers.conv1dReparameterization({filters: 2, kernelSize: 2, seed: 1, ...a}), [2, 5, 2]],
   ['Conv1DFlipout', (a) => tfp.layers.conv1dFlipout({filters: 2, kernelSize: 2, seed: 1, ...a}), [2, 5, 2]],
+  ['Conv1DLocalReparameterization', (a) => tfp.layers.conv1dLocalReparameterization({filters: 2, kernelSize: 2, seed: 1, ...a}), [2, 5, 2]],
   ['Conv2DReparameterization', (a) => tfp.layers.conv2dReparameterization({filters: 2, kernelSize: 2, seed: 1, ...a}), [2, 4, 4, 1]],
   ['Conv2DFlipout', (a) => tfp.layers.conv2dFlipout({filters: 2, kernelSize: 2, seed: 1, ...a}), [2, 4, 4, 1]],
+  ['Conv2DLocalReparameterization', (a) => tfp.layers.conv2dLocalReparameterization({filters: 2, kernelSize: 2, seed: 1, ...a}), [2, 4, 4, 1]],
   ['Conv3DReparameterization', (a) => tfp.layers.conv3dReparameterization({filters: 2, kernelSize: 2, seed: 1, ...a}), [1, 3, 3, 3, 1]],
   ['Conv3DFlipout', (a) => tfp.layers.conv3dFlipout({filters: 2, kernelSize: 2, seed: 1, ...a}), [1, 3, 3, 3, 1]],
+  ['Conv3DLocalReparameterization', (a) => tfp.layers.conv3dLocalReparameterization({filters: 2, kernelSize: 2, seed: 1, ...a}), [1, 3, 3, 3, 1]],
 ];
 
 /** A posterior with every untransformed scale set to `u` (σ = eps + softplus(u)). */
