@@ -5,6 +5,7 @@ import {Conv1DFlipout, Conv1DLocalReparameterization, Conv1DReparameterization, 
 import type {ConvVariationalArgs} from './conv_variational.js';
 import {DenseFlipout, DenseLocalReparameterization, DenseReparameterization} from './dense_variational.js';
 import type {DenseVariationalArgs} from './dense_variational.js';
+import * as transposed from './conv_transpose_variational.js';
 
 export * as util from './util.js';
 export {VariationalLayer} from './variational_layer.js';
@@ -138,3 +139,57 @@ export {AutoregressiveTransform, autoregressiveTransform, AutoregressiveTransfor
 export type {AutoregressiveTransformArgs} from './autoregressive_transform.js';
 export {elboLogger, klAnnealing, klAnnealingSchedule} from './callbacks.js';
 export type {Callback, KLAnnealingArgs, KLSchedule} from './callbacks.js';
+export {Conv1DTransposeFlipout, Conv1DTransposeReparameterization, Conv2DTransposeFlipout,
+  Conv2DTransposeReparameterization, Conv3DTransposeFlipout, Conv3DTransposeReparameterization,
+  Convolution1DTransposeFlipout, Convolution1DTransposeReparameterization, Convolution2DTransposeFlipout,
+  Convolution2DTransposeReparameterization, Convolution3DTransposeFlipout, Convolution3DTransposeReparameterization,
+  VariationalConvTranspose} from './conv_transpose_variational.js';
+export type {ConvTransposeVariationalArgs} from './conv_transpose_variational.js';
+/**
+ * 1-D transposed convolution (Keras Conv1DTranspose), one kernel draw per call.
+ * @example
+ * const layer = tfp.layers.conv1dTransposeReparameterization({filters: 4, kernelSize: 3, strides: 2, padding: 'same'});
+ */
+export function conv1dTransposeReparameterization(args: transposed.ConvTransposeVariationalArgs): transposed.Conv1DTransposeReparameterization {
+  return new transposed.Conv1DTransposeReparameterization(args);
+}
+/**
+ * 1-D transposed convolution (Keras Conv1DTranspose), Flipout estimator.
+ * @example
+ * const layer = tfp.layers.conv1dTransposeFlipout({filters: 4, kernelSize: 3, strides: 2, padding: 'same'});
+ */
+export function conv1dTransposeFlipout(args: transposed.ConvTransposeVariationalArgs): transposed.Conv1DTransposeFlipout {
+  return new transposed.Conv1DTransposeFlipout(args);
+}
+/**
+ * 2-D transposed convolution (Keras Conv2DTranspose), one kernel draw per call.
+ * @example
+ * const layer = tfp.layers.conv2dTransposeReparameterization({filters: 4, kernelSize: 3, strides: 2, padding: 'same'});
+ */
+export function conv2dTransposeReparameterization(args: transposed.ConvTransposeVariationalArgs): transposed.Conv2DTransposeReparameterization {
+  return new transposed.Conv2DTransposeReparameterization(args);
+}
+/**
+ * 2-D transposed convolution (Keras Conv2DTranspose), Flipout estimator.
+ * @example
+ * const layer = tfp.layers.conv2dTransposeFlipout({filters: 4, kernelSize: 3, strides: 2, padding: 'same'});
+ */
+export function conv2dTransposeFlipout(args: transposed.ConvTransposeVariationalArgs): transposed.Conv2DTransposeFlipout {
+  return new transposed.Conv2DTransposeFlipout(args);
+}
+/**
+ * 3-D transposed convolution (Keras Conv3DTranspose), one kernel draw per call.
+ * @example
+ * const layer = tfp.layers.conv3dTransposeReparameterization({filters: 4, kernelSize: 3, strides: 2, padding: 'same'});
+ */
+export function conv3dTransposeReparameterization(args: transposed.ConvTransposeVariationalArgs): transposed.Conv3DTransposeReparameterization {
+  return new transposed.Conv3DTransposeReparameterization(args);
+}
+/**
+ * 3-D transposed convolution (Keras Conv3DTranspose), Flipout estimator.
+ * @example
+ * const layer = tfp.layers.conv3dTransposeFlipout({filters: 4, kernelSize: 3, strides: 2, padding: 'same'});
+ */
+export function conv3dTransposeFlipout(args: transposed.ConvTransposeVariationalArgs): transposed.Conv3DTransposeFlipout {
+  return new transposed.Conv3DTransposeFlipout(args);
+}

@@ -30,6 +30,8 @@ const CASES: Case[] = [
   ['Conv1DLocalReparameterization', () => tfp.layers.conv1dLocalReparameterization({filters: 2, kernelSize: 2, seed: 3,
     activityRegularizer: tf.regularizers.l2({l2: 0.01})}), [2, 5, 1]],
   ['Conv2DLocalReparameterization', () => tfp.layers.conv2dLocalReparameterization({filters: 2, kernelSize: 3, padding: 'same', seed: 4}), [1, 4, 4, 2]],
+  ['Conv2DTransposeFlipout', () => tfp.layers.conv2dTransposeFlipout({filters: 2, kernelSize: 3, strides: 2, padding: 'same', outputPadding: 1, seed: 5}), [1, 3, 3, 2]],
+  ['Conv1DTransposeReparameterization', () => tfp.layers.conv1dTransposeReparameterization({filters: 2, kernelSize: 2, dataFormat: 'channelsFirst'}), [1, 2, 4]],
 ];
 
 function model(layer: tf.layers.Layer, shape: number[]): tf.LayersModel {
