@@ -6,6 +6,7 @@ import type {ConvVariationalArgs} from './conv_variational.js';
 import {DenseFlipout, DenseLocalReparameterization, DenseReparameterization} from './dense_variational.js';
 import type {DenseVariationalArgs} from './dense_variational.js';
 import * as transposed from './conv_transpose_variational.js';
+import * as recurrent from './recurrent_variational.js';
 
 export * as util from './util.js';
 export {VariationalLayer} from './variational_layer.js';
@@ -192,4 +193,55 @@ export function conv3dTransposeReparameterization(args: transposed.ConvTranspose
  */
 export function conv3dTransposeFlipout(args: transposed.ConvTransposeVariationalArgs): transposed.Conv3DTransposeFlipout {
   return new transposed.Conv3DTransposeFlipout(args);
+}
+export {GRUFlipout, GRUReparameterization, LSTMFlipout, LSTMReparameterization, SimpleRNNFlipout,
+  SimpleRNNReparameterization, VariationalRNN} from './recurrent_variational.js';
+export type {RecurrentVariationalArgs} from './recurrent_variational.js';
+/**
+ * LSTM (drop-in for `tf.layers.lstm`), kernels drawn once per sequence.
+ * @example
+ * const layer = tfp.layers.lstmReparameterization({units: 32, returnSequences: true, seed: 1});
+ */
+export function lstmReparameterization(args: recurrent.RecurrentVariationalArgs): recurrent.LSTMReparameterization {
+  return new recurrent.LSTMReparameterization(args);
+}
+/**
+ * LSTM (drop-in for `tf.layers.lstm`), Flipout: one perturbation and per-example signs per sequence.
+ * @example
+ * const layer = tfp.layers.lstmFlipout({units: 32, returnSequences: true, seed: 1});
+ */
+export function lstmFlipout(args: recurrent.RecurrentVariationalArgs): recurrent.LSTMFlipout {
+  return new recurrent.LSTMFlipout(args);
+}
+/**
+ * GRU (drop-in for `tf.layers.gru`), kernels drawn once per sequence.
+ * @example
+ * const layer = tfp.layers.gruReparameterization({units: 32, returnSequences: true, seed: 1});
+ */
+export function gruReparameterization(args: recurrent.RecurrentVariationalArgs): recurrent.GRUReparameterization {
+  return new recurrent.GRUReparameterization(args);
+}
+/**
+ * GRU (drop-in for `tf.layers.gru`), Flipout: one perturbation and per-example signs per sequence.
+ * @example
+ * const layer = tfp.layers.gruFlipout({units: 32, returnSequences: true, seed: 1});
+ */
+export function gruFlipout(args: recurrent.RecurrentVariationalArgs): recurrent.GRUFlipout {
+  return new recurrent.GRUFlipout(args);
+}
+/**
+ * SimpleRNN (drop-in for `tf.layers.simpleRNN`), kernels drawn once per sequence.
+ * @example
+ * const layer = tfp.layers.simpleRNNReparameterization({units: 32, returnSequences: true, seed: 1});
+ */
+export function simpleRNNReparameterization(args: recurrent.RecurrentVariationalArgs): recurrent.SimpleRNNReparameterization {
+  return new recurrent.SimpleRNNReparameterization(args);
+}
+/**
+ * SimpleRNN (drop-in for `tf.layers.simpleRNN`), Flipout: one perturbation and per-example signs per sequence.
+ * @example
+ * const layer = tfp.layers.simpleRNNFlipout({units: 32, returnSequences: true, seed: 1});
+ */
+export function simpleRNNFlipout(args: recurrent.RecurrentVariationalArgs): recurrent.SimpleRNNFlipout {
+  return new recurrent.SimpleRNNFlipout(args);
 }
