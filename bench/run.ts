@@ -22,13 +22,14 @@ import {buildNet, INPUT_SHAPE, layerLosses} from './models.js';
 import type {Variant, Workload} from './models.js';
 
 const SEED = 1234;
-const ALL: Workload[] = ['W1', 'W2', 'W3', 'W4', 'W5'];
+const ALL: Workload[] = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
 const VARIANTS: Readonly<Record<Workload, Variant[]>> = {
   W1: ['plain', 'flipout', 'reparameterization'],
   W2: ['plain', 'flipout', 'reparameterization'],
   W3: ['plain', 'flipout'],
   W4: ['plain', 'flipout'],
   W5: ['plain', 'reparameterization'],
+  W6: ['plain', 'flipout', 'reparameterization'],
 };
 
 interface Args {
@@ -109,15 +110,15 @@ async function activate(args: Args): Promise<Record<string, unknown>> {
 }
 
 interface Sizes {
-  batch: Record<'W1' | 'W2' | 'W4' | 'W5', number>;
+  batch: Record<'W1' | 'W2' | 'W4' | 'W5' | 'W6', number>;
   images: number;
   samples: number;
 }
 
 function sizes(quick: boolean): Sizes {
   return quick ?
-      {batch: {W1: 2, W2: 16, W4: 2, W5: 8}, images: 20, samples: 3} :
-      {batch: {W1: 128, W2: 128, W4: 16, W5: 128}, images: 1000, samples: 50};
+      {batch: {W1: 2, W2: 16, W4: 2, W5: 8, W6: 4}, images: 20, samples: 3} :
+      {batch: {W1: 128, W2: 128, W4: 16, W5: 128, W6: 128}, images: 1000, samples: 50};
 }
 
 function randomBatch(workload: Workload, batch: number, seed: number): [tf.Tensor, tf.Tensor] {
