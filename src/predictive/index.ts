@@ -7,3 +7,7 @@ export type {PredictiveSummary} from './summary.js';
 export {accuracy, auroc, brierScore, calibration, compareCalibration, expectedCalibrationError, heldOutLogLikelihood,
   legacyHeldOutNats} from './metrics.js';
 export type {Calibration, EceComparison, Labels, Probs2D, ReliabilityBin} from './metrics.js';
+export {disposeMixtureMoments, evaluateRegression, gaussianMixtureCRPS, intervalCoverage, mixtureLogLikelihood,
+  mixtureMoments, predictDistributionMC, regressionCalibration} from './regression.js';
+export type {GaussianSamples, IntervalCoverage, MixtureMoments, PredictDistributionMCArgs, RegressionCalibration,
+  RegressionReliabilityPoint, RegressionSummary} from './regression.js';
