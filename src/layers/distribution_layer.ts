@@ -271,40 +271,126 @@ export interface IndependentDistributionLayerArgs extends DistributionLayerArgs 
   eventShape?: number | number[];
 }
 
+/** Arguments of {@link IndependentNormal}. */
+export interface IndependentNormalArgs extends IndependentDistributionLayerArgs {
+  /**
+   * σ = scaleFloor + softplus(u): a floor that keeps the learned noise from collapsing (e.g. 1e-3
+   * of the target's scale). Default 0 (TFP's plain softplus).
+   */
+  scaleFloor?: number;
+  /**
+   * Homoscedastic noise: the layer owns one trainable untransformed scale per event element
+   * (weight `untransformed_scale`, shape eventShape) and its input holds only the locs
+   * (`paramsSize(eventShape, {learnedScale: true})` = prod(eventShape)). Default false: the input
+   * holds locs then untransformed scales, so the noise depends on the input (heteroscedastic).
+   */
+  learnedScale?: boolean;
+  /** With `learnedScale`: the initial σ (> scaleFloor). Default 1. */
+  initialScale?: number;
+}
+
+const NORMAL_KEYS: readonly string[] = [...INDEPENDENT_KEYS, 'scaleFloor', 'learnedScale', 'initialScale'];
+
+/** softplus⁻¹(v) = v + log(−expm1(−v)), for v > 0. */
+function softplusInverse(v: number): number {
+  return v + Math.log(-Math.expm1(-v));
+}
+
 /**
- * `Independent(Normal(loc, softplus(u)), rank(eventShape))` from an input whose last axis holds
- * `2·prod(eventShape)` parameters: the locs, then the untransformed scales `u`.
+ * `Independent(Normal(loc, scaleFloor + softplus(u)), rank(eventShape))` from an input whose last
+ * axis holds `2·prod(eventShape)` parameters: the locs, then the untransformed scales `u` — or,
+ * with `learnedScale`, only the locs and one trainable `u` per event element (one observation
+ * noise learned with the model).
+ *
+ * Porting note: `scaleFloor`, `learnedScale` and `initialScale` are not in TFP (whose scale is a
+ * plain softplus of the input); with their defaults the layer is TFP's.
  *
  * @example
+ * // Heteroscedastic: the net predicts loc and scale.
  * const model = tf.sequential({layers: [
  *   tf.layers.dense({inputShape: [1], units: tfp.layers.IndependentNormal.paramsSize(1)}),
- *   tfp.layers.independentNormal({eventShape: 1})]});
+ *   tfp.layers.independentNormal({eventShape: 1, scaleFloor: 1e-3})]});
+ * // Homoscedastic: one learned noise scale.
+ * const model2 = tf.sequential({layers: [
+ *   tf.layers.dense({inputShape: [1], units: 1}),
+ *   tfp.layers.independentNormal({eventShape: 1, learnedScale: true, scaleFloor: 1e-3})]});
  * model.compile({optimizer: 'adam', loss: tfp.layers.negLogLik});
  */
 export class IndependentNormal extends ParameterizedDistributionLayer {
   static className = 'IndependentNormal';
+  readonly scaleFloor: number;
+  readonly learnedScale: boolean;
+  readonly initialScale: number;
+  private untransformedScale: tfl.LayerVariable | null = null;
 
-  constructor(args: IndependentDistributionLayerArgs = {}) {
-    checkLayerArgs('IndependentNormal', args, INDEPENDENT_KEYS);
+  constructor(args: IndependentNormalArgs = {}) {
+    checkLayerArgs('IndependentNormal', args, NORMAL_KEYS);
     super('IndependentNormal', normalizeEventShape('IndependentNormal', args.eventShape ?? [1]),
-        {...args, eventShape: undefined} as DistributionLayerArgs, INDEPENDENT_KEYS);
+        {...args, eventShape: undefined, scaleFloor: undefined, learnedScale: undefined, initialScale: undefined} as
+            DistributionLayerArgs, NORMAL_KEYS);
+    const owner = 'IndependentNormal';
+    const floor = args.scaleFloor ?? 0;
+    if (typeof floor !== 'number' || !Number.isFinite(floor) || floor < 0) {
+      throw new ValueError(`${owner}: scaleFloor must be a finite number ≥ 0; got ${fmt(args.scaleFloor)}.`);
+    }
+    if (args.learnedScale !== undefined && typeof args.learnedScale !== 'boolean') {
+      throw new ValueError(`${owner}: learnedScale must be a boolean; got ${fmt(args.learnedScale)}.`);
+    }
+    this.scaleFloor = floor;
+    this.learnedScale = args.learnedScale ?? false;
+    if (args.initialScale !== undefined && !this.learnedScale) {
+      throw new ValueError(`${owner}: initialScale applies with learnedScale: true only; got ${fmt(args.initialScale)}.`);
+    }
+    const init = args.initialScale ?? 1;
+    if (typeof init !== 'number' || !Number.isFinite(init) || init <= floor) {
+      throw new ValueError(`${owner}: initialScale must be a finite number > scaleFloor (${floor}); got ${fmt(args.initialScale)}.`);
+    }
+    this.initialScale = init;
   }
 
-  /** `2·prod(eventShape)`. */
-  static paramsSize(eventShape: number | number[] = [1]): number {
-    return 2 * sizeOf(normalizeEventShape('IndependentNormal', eventShape));
+  /** `2·prod(eventShape)`, or `prod(eventShape)` with `{learnedScale: true}`. */
+  static paramsSize(eventShape: number | number[] = [1], options: {learnedScale?: boolean} = {}): number {
+    return (options.learnedScale === true ? 1 : 2) * sizeOf(normalizeEventShape('IndependentNormal', eventShape));
   }
 
   protected get numParams(): number {
-    return IndependentNormal.paramsSize(this.eventShape);
+    return IndependentNormal.paramsSize(this.eventShape, {learnedScale: this.learnedScale});
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    super.build(inputShape);
+    if (this.learnedScale && this.untransformedScale === null) {
+      this.untransformedScale = this.addWeight('untransformed_scale', this.eventShape, 'float32',
+          tfl.initializers.constant({value: softplusInverse(this.initialScale - this.scaleFloor)}));
+    }
   }
 
   protected distributionFor(params: tf.Tensor): Distribution {
     // Deferred parameters: read inside each method's tidy, so no tensor outlives its use.
+    const floor = this.scaleFloor;
+    const withFloor = (u: tf.Tensor): tf.Tensor => (floor === 0 ? tf.softplus(u) : tf.add(floor, tf.softplus(u)));
+    const scale = (): tf.Tensor => {
+      if (!this.learnedScale) return withFloor(this.block(params, 1));
+      if (this.untransformedScale === null) {
+        throw new ValueError(`IndependentNormal: the learned scale needs the layer built (call it on an input first).`);
+      }
+      const loc = this.block(params, 0);
+      return tf.add(tf.zerosLike(loc), withFloor(this.untransformedScale.read()));
+    };
     return new Independent({
-      distribution: new Normal({loc: () => this.block(params, 0), scale: () => tf.softplus(this.block(params, 1))}),
+      distribution: new Normal({loc: () => this.block(params, 0), scale}),
       reinterpretedBatchNdims: this.eventShape.length,
     });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const config = super.getConfig();
+    if (this.scaleFloor !== 0) config['scaleFloor'] = this.scaleFloor;
+    if (this.learnedScale) {
+      config['learnedScale'] = true;
+      config['initialScale'] = this.initialScale;
+    }
+    return config;
   }
 }
 tf.serialization.registerClass(IndependentNormal);
@@ -315,7 +401,7 @@ tf.serialization.registerClass(IndependentNormal);
  * @example
  * const layer = tfp.layers.independentNormal({eventShape: [2]});   // input: 4 parameters
  */
-export function independentNormal(args: IndependentDistributionLayerArgs = {}): IndependentNormal {
+export function independentNormal(args: IndependentNormalArgs = {}): IndependentNormal {
   return new IndependentNormal(args);
 }
 

@@ -133,7 +133,7 @@ export type {AutoregressiveNetworkArgs, HiddenDegrees, InputOrder} from './autor
 export {DistributionLambda, distributionLambda, DistributionLayer, distributionOf, IndependentBernoulli,
   independentBernoulli, IndependentNormal, independentNormal, negLogLik, OneHotCategorical,
   oneHotCategorical} from './distribution_layer.js';
-export type {ConvertToTensor, DistributionLambdaArgs, DistributionLayerArgs,
+export type {ConvertToTensor, DistributionLambdaArgs, DistributionLayerArgs, IndependentNormalArgs,
   IndependentDistributionLayerArgs, MakeDistributionFromTensor, OneHotCategoricalLayerArgs} from './distribution_layer.js';
 export * as functional from './functional.js';
 export {AutoregressiveTransform, autoregressiveTransform, AutoregressiveTransformed} from './autoregressive_transform.js';
