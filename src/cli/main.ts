@@ -19,6 +19,7 @@ import {runPredict} from './predict.js';
 import type {TextSink} from './progress.js';
 import {runReport} from './report.js';
 import {train} from './train.js';
+import {runUci, UCI_SPEC} from './uci.js';
 
 /** Where a command writes: results to `out`, logs and progress to `err`. */
 export interface Io {
@@ -73,6 +74,7 @@ const SPECS: Record<string, Record<string, OptionSpec>> = {
     'baseline-dir': {kind: 'string', help: 'a separately trained model (e.g. lenet5-deterministic) to compare with (default: <model-dir>/baseline when train left one)'},
     ...COMMON,
   },
+  uci: UCI_SPEC,
 };
 
 const USAGE = `Usage: tfjs-probability <command> [options]
@@ -82,6 +84,7 @@ Commands:
   evaluate   Monte Carlo metrics of a saved model on the held-out digits (table + JSON)
   predict    class probabilities with uncertainty for PNG/JPEG files (28×28) or a JSON file of images
   report     a self-contained HTML report with SVG/PNG figures
+  uci        the UCI regression benchmark on the embedded Boston housing data (RMSE, log-likelihood, coverage)
 
 Run \`tfjs-probability <command> --help\` for the options of a command;
 \`tfjs-probability --version\` prints the version.
@@ -156,7 +159,7 @@ export async function main(argv: readonly string[], io: Io = {out: process.stdou
     const specs = Object.hasOwn(SPECS, command) ? SPECS[command] : undefined;
     if (specs === undefined) {
       const near = suggest(command.replace(/^-+/, ''), Object.keys(SPECS));
-      throw new ValueError(`tfjs-probability: command must be one of "train", "evaluate", "predict", "report"; ` +
+      throw new ValueError(`tfjs-probability: command must be one of "train", "evaluate", "predict", "report", "uci"; ` +
           `got ${fmt(command)}${near ? ` (did you mean "${near}"?)` : ''}.`);
     }
     const p = parseArgs(command, rest, specs);
@@ -177,6 +180,9 @@ export async function main(argv: readonly string[], io: Io = {out: process.stdou
         break;
       case 'report':
         await runReport(p, io, (o) => backendFor(o, p));
+        break;
+      case 'uci':
+        await runUci(p, io, (o) => backendFor(o, p));
         break;
     }
     return 0;

@@ -151,6 +151,43 @@ export const defaultMultivariateNormalFn: DistributionFn = describeFn(
     }), 'MultivariateStandardNormal');
 registerFn('MultivariateStandardNormal', () => defaultMultivariateNormalFn);
 
+/** Options of {@link trainableNormalPriorFn}. */
+export interface TrainableNormalPriorArgs {
+  /** The prior's σ at initialisation. Default 1 (the standard-normal prior). */
+  initialScale?: number;
+}
+
+/**
+ * An empirical-Bayes prior: `Independent(Normal(0, s), rank(shape))` with ONE trainable scale
+ * `s = softplus(v)` per parameter tensor (the variable `<name>_untransformed_scale`, a scalar),
+ * learned with the ELBO (type-II maximum likelihood of the prior's width, as in Wu et al. 2019's
+ * "empirical Bayes" priors). With `initialScale: 1` it starts as the default N(0, 1) prior. The KL
+ * stays analytic. Serializable as `'TrainableNormalPrior'`.
+ *
+ * @example
+ * tfp.layers.denseFlipout({units: 50, kernelPriorFn: tfp.layers.util.trainableNormalPriorFn()});
+ */
+export function trainableNormalPriorFn(args: TrainableNormalPriorArgs = {}): DistributionFn {
+  const owner = 'trainableNormalPriorFn';
+  checkArgsObject(owner, args);
+  checkKeys(owner, args, {own: ['initialScale']});
+  const s0 = args.initialScale ?? 1;
+  if (typeof s0 !== 'number' || !Number.isFinite(s0) || s0 <= 0) {
+    throw new ValueError(`${owner}: initialScale must be a finite number > 0; got ${fmt(args.initialScale)}.`);
+  }
+  const v0 = s0 + Math.log(-Math.expm1(-s0));   // softplus⁻¹(s0)
+  const fn: DistributionFn = (dtype, shape, name, trainable, addVariable) => {
+    const v = addVariable(`${name}_untransformed_scale`, [], tfl.initializers.constant({value: v0}), null, null,
+        dtype, trainable);
+    return new Independent({
+      distribution: new Normal({loc: constantParam(shape, 0, dtype), scale: () => tf.softplus(v.read())}),
+      reinterpretedBatchNdims: shape.length,
+    });
+  };
+  return describeFn(fn, 'TrainableNormalPrior', {initialScale: s0});
+}
+registerFn('TrainableNormalPrior', (c) => trainableNormalPriorFn(c as TrainableNormalPriorArgs));
+
 /** Arguments of {@link klDivergenceFn} and {@link monteCarloDivergenceFn}. */
 export interface DivergenceFnArgs {
   /** Multiplier, e.g. `1 / numTrainExamples` for the per-example ELBO. Default 1. */

@@ -51,3 +51,31 @@ describe('makePosteriorMeanField', () => {
     expect(q.stddev().dataSync()[0]).toBeCloseTo(1 + 1e-5, 5);
   });
 });
+
+describe('trainableNormalPriorFn', () => {
+  it('is N(0, s²) with one trainable s per kernel: the KL is the closed form, and s moves in training', async () => {
+    const layer = tfp.layers.denseReparameterization({units: 3, inputShape: [2], seed: 5,
+      kernelPriorFn: tfp.layers.util.trainableNormalPriorFn({initialScale: 0.5})});
+    const model = tf.sequential({layers: [layer]});
+    model.predict(tf.ones([1, 2]));
+    const names = layer.weights.map((w) => w.name);
+    expect(names.some((n) => n.endsWith('kernel_prior_untransformed_scale'))).toBe(true);
+    const [mu, u] = layer.getWeights().map((t) => Array.from(t.dataSync()));
+    // KL(N(μ, σ²) ‖ N(0, s²)) = log(s/σ) + (σ² + μ²)/(2s²) − ½, σ = eps + softplus(u), s = 0.5.
+    const s = 0.5;
+    const want = mu!.reduce((acc, m, i) => {
+      const sig = 1.1920929e-7 + Math.log1p(Math.exp(u![i]!));
+      return acc + Math.log(s / sig) + (sig * sig + m * m) / (2 * s * s) - 0.5;
+    }, 0);
+    expect(layer.kl().dataSync()[0]).toBeCloseTo(want, 3);
+    const priorScale = (): number => {
+      const w = layer.weights.find((v) => v.name.endsWith('kernel_prior_untransformed_scale'))!;
+      return Math.log1p(Math.exp(w.read().dataSync()[0]!));
+    };
+    expect(priorScale()).toBeCloseTo(0.5, 6);
+    model.compile({optimizer: tf.train.adam(0.05), loss: 'meanSquaredError'});
+    await model.fit(tf.ones([8, 2]), tf.zeros([8, 3]), {epochs: 5, verbose: 0});
+    expect(priorScale()).not.toBeCloseTo(0.5, 3);
+    expect(() => tfp.layers.util.trainableNormalPriorFn({initialScale: 0})).toThrow(/initialScale must be a finite number > 0/);
+  });
+});
