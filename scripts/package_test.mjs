@@ -93,7 +93,7 @@ await step('npm pack', async () => {
       `${info.files.length} files\n${info.files.map((f) => `  ${f.path} (${kb(f.size)})`).join('\n')}\n`);
   const shipped = info.files.map((f) => f.path);
   for (const must of ['LICENSE', 'README.md', 'CHANGELOG.md', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts',
-    'dist/index.d.cts', 'dist/cli.js', 'data/digits.u8.br']) {
+    'dist/index.d.cts', 'dist/cli.js', 'data/digits.u8.br', 'data/boston.csv']) {
     if (!shipped.includes(must)) throw new Error(`the tarball must contain ${must}`);
   }
   const stray = shipped.filter((f) => /^(src|assembly|test|bench|docs|examples)\/|\.map$/.test(f));
@@ -350,6 +350,7 @@ await step('the installed bin', async () => {
     Array.from({length: 28}, (_, j) => (Math.abs(j - 14) < 3 && i > 4 && i < 24 ? 1 : 0)))));
   run(bin, ['predict', '--model-dir', 'run', '--samples', '8', 'digit.json']);
   run(bin, ['report', '--model-dir', 'run', '--fake-data', '--samples', '4']);
+  run(bin, ['uci', '--splits', '1', '--epochs', '2', '--samples', '4', '--methods', 'flipout,deterministic']);
   for (const f of ['run/model.json', 'run/history.json', 'run/report/report.html']) {
     if (!fs.existsSync(path.join(app, f))) throw new Error(`${f} was not written`);
   }
