@@ -24,7 +24,7 @@ import {resolveFn, serializedFormOf, serializeFn} from './fn_registry.js';
 import type {SerializedFn} from './fn_registry.js';
 import {AddedLosses, checkKLMultiplier, PinnedDraws} from './bayesian_state.js';
 import {checkLayerArgs} from './layer_args.js';
-import {scaledLocalMoments} from './scaled_local_moments.js';
+import {scaledLocalMoments} from '../variational/scaled_local_moments.js';
 
 /** tfjs's base layer arguments (name, trainable, inputShape, batchInputShape, dtype, …). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;

@@ -165,3 +165,22 @@ export class ConvolutionVariationalFlipout extends ConvolutionVariational {
     super('flipout', inputSize, outputSize, filterShape, options, 'ConvolutionVariationalFlipout');
   }
 }
+
+/**
+ * Bayesian convolution (rank 1–3, channels-last), local reparameterization: the pre-activation is
+ * drawn from N(conv(x, μK) + μb, conv(x², σK²) + σb²) independently per example and output
+ * position (a Normal bias folded in analytically, as `AffineVariationalReparameterizationLocal`).
+ * Not in TFP.
+ *
+ * @example
+ * const conv = new tfp.nn.ConvolutionVariationalReparameterizationLocal(1, 8, 3, {padding: 'same', seed: 1});
+ */
+export class ConvolutionVariationalReparameterizationLocal extends ConvolutionVariational {
+  readonly className: string = 'ConvolutionVariationalReparameterizationLocal';
+
+  constructor(inputSize: number, outputSize: number, filterShape: number | number[],
+      options: ConvolutionVariationalOptions = {}) {
+    super('localReparameterization', inputSize, outputSize, filterShape, options,
+        'ConvolutionVariationalReparameterizationLocal');
+  }
+}

@@ -14,7 +14,8 @@ export {
   Affine, AffineVariationalFlipout, AffineVariationalReparameterization, AffineVariationalReparameterizationLocal,
 } from './affine.js';
 export type {AffineOptions, AffineVariationalOptions} from './affine.js';
-export {Convolution, ConvolutionVariationalFlipout, ConvolutionVariationalReparameterization} from './convolution.js';
+export {Convolution, ConvolutionVariationalFlipout, ConvolutionVariationalReparameterization,
+  ConvolutionVariationalReparameterizationLocal} from './convolution.js';
 export type {ConvolutionOptions, ConvolutionVariationalOptions} from './convolution.js';
 export type {ConvOptionsBase} from './conv_args.js';
 export {ConvolutionV2, ConvolutionVariationalFlipoutV2, ConvolutionVariationalReparameterizationV2} from './convolution_v2.js';

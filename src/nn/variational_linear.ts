@@ -10,7 +10,8 @@ import {Independent} from '../distributions/independent.js';
 import {JointDistributionSequential} from '../distributions/joint_distribution_sequential.js';
 import {MultivariateNormalDiag} from '../distributions/mvn_diag.js';
 import {Normal} from '../distributions/normal.js';
-import {flipout, localMoments, meanFieldNormalParts} from '../variational/estimators.js';
+import {flipout, meanFieldNormalParts} from '../variational/estimators.js';
+import {scaledLocalMoments} from '../variational/scaled_local_moments.js';
 import type {MeanFieldParts} from '../variational/estimators.js';
 import type {LinearOp} from '../variational/linear_op.js';
 import {foldNormalBias} from '../variational/local_bias.js';
@@ -133,7 +134,7 @@ export abstract class KernelBiasVariationalLayer extends VariationalLayer {
       }
       default: {
         const {loc, scale} = this.kernelParts(w);
-        let moments = localMoments(op, xc, loc, scale);
+        let moments = scaledLocalMoments(op, xc, loc, scale);
         if (bias !== null) {
           const biasParts = normalParts(this.className, this.parts(w)[1] as Distribution);
           // A Normal bias is folded in analytically (m + μb, √(s² + σb²)); any other bias is added

@@ -1,14 +1,14 @@
 // Local reparameterization moments that neither overflow nor underflow: `localMoments` of x scaled
-// by a power of two per example, rescaled. Used by DenseLocalReparameterization (variational_layer.ts).
+// by a power of two per example, rescaled. Used by every local-reparameterization layer (tfp.layers and tfp.nn).
 //
 // Porting note: TFP squares x directly (`tf.square(inputs)`), so its DenseLocalReparameterization
 // returns NaN for |x| ≳ 1.8e19 and σ_out = 0 for |x| ≲ 1e-19, where Flipout and reparameterization
 // stay finite; these moments are exact over float32's range.
 import * as tf from '@tensorflow/tfjs-core';
 
-import {localMoments} from '../variational/estimators.js';
-import type {LocalMoments} from '../variational/estimators.js';
-import type {LinearOp} from '../variational/linear_op.js';
+import {localMoments} from './estimators.js';
+import type {LocalMoments} from './estimators.js';
+import type {LinearOp} from './linear_op.js';
 
 /**
  * Examples with `2^−E ≤ max|x| < 2^E` need no scaling on host backends: with |x| < 2^40, x ⊙ x

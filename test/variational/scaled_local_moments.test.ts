@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {describe, expect, it} from 'vitest';
 
-import {scaledLocalMoments, scaledLocalMomentsHost, scaledLocalMomentsOps} from '../../src/layers/scaled_local_moments.js';
+import {scaledLocalMoments, scaledLocalMomentsHost, scaledLocalMomentsOps} from '../../src/variational/scaled_local_moments.js';
 import {DenseOp} from '../../src/variational/linear_op.js';
 import {expectClose} from '../helpers/oracles.js';
 
