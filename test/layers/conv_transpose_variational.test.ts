@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import {describe, expect, it} from 'vitest';
 
 import * as tfp from '../../src/index.js';
-import {expectClose} from '../helpers/oracles.js';
+import {expectClose, expectMoments} from '../helpers/oracles.js';
 
 type Factory = (args: tfp.layers.ConvTransposeVariationalArgs) => tfp.layers.VariationalConvTranspose;
 const BY_RANK: Record<1 | 2 | 3, Array<[string, Factory]>> = {
@@ -161,5 +161,46 @@ describe('transposed layers in models', () => {
     expect(loaded.layers.map((l) => l.getClassName())).toEqual(['Conv2DTransposeFlipout', 'Conv2DTransposeReparameterization']);
     const mean = (m: tf.LayersModel): Float32Array => tfp.layers.withPosteriorMean(m, () => (m.predict(x) as tf.Tensor).dataSync() as Float32Array);
     expectClose(mean(loaded), mean(model), 1e-6, 1e-6);
+  });
+});
+
+describe('transposed Flipout: moments, KL, seeds', () => {
+  it('each output is N(convT(x, μ) + b, convT(x², σ²)) (5 SE; the oracle by tfjs\'s conv2dTranspose op)', () => {
+    const layer = tfp.layers.conv2dTransposeFlipout({filters: 2, kernelSize: 2, strides: 2, seed: 3});
+    const x = tf.randomNormal([1, 2, 2, 2], 0, 1, 'float32', 4) as tf.Tensor4D;
+    layer.apply(x);
+    const loc = tf.randomNormal([2, 2, 2, 2], 0, 0.5, 'float32', 5) as tf.Tensor4D;
+    const sigma = 0.3;
+    layer.setWeights([loc, tf.fill([2, 2, 2, 2], Math.log(Math.expm1(sigma - 1.1920929e-7))), tf.tensor1d([0.2, -0.1])]);
+    const out: [number, number, number, number] = [1, 4, 4, 2];
+    const mean = Array.from(tf.add(tf.conv2dTranspose(x, loc, out, 2, 'valid'), tf.tensor1d([0.2, -0.1])).dataSync());
+    const variance = Array.from(tf.conv2dTranspose(tf.square(x), tf.fill([2, 2, 2, 2], sigma * sigma) as tf.Tensor4D, out, 2, 'valid').dataSync());
+    const draws: Float32Array[] = [];
+    for (let i = 0; i < 3000; i++) draws.push(tf.tidy(() => (layer.apply(x) as tf.Tensor).dataSync() as Float32Array));
+    expectMoments(draws, {mean, variance}, 5);
+  });
+
+  it('KL is the closed form over the kernel; the same seed and weights give the same draws', () => {
+    const make = (seed: number): tfp.layers.VariationalConvTranspose =>
+      tfp.layers.conv3dTransposeFlipout({filters: 2, kernelSize: 2, strides: 2, seed});
+    const x = tf.randomNormal([2, 2, 2, 2, 1], 0, 1, 'float32', 6);
+    const a = make(7);
+    const b = make(7);
+    const c = make(8);
+    a.apply(x);
+    b.apply(x);
+    c.apply(x);
+    b.setWeights(a.getWeights());
+    c.setWeights(a.getWeights());
+    const [mu, u] = a.getWeights().map((t) => Array.from(t.dataSync()));
+    const want = mu!.reduce((s, m, i) => {
+      const sig = 1.1920929e-7 + Math.log1p(Math.exp(u![i]!));
+      return s - Math.log(sig) + (sig * sig + m * m) / 2 - 0.5;
+    }, 0);
+    expect(a.kl().dataSync()[0]).toBeCloseTo(want, 2);
+    const ya = [0, 1].map(() => Array.from((a.apply(x) as tf.Tensor).dataSync()));
+    const yb = [0, 1].map(() => Array.from((b.apply(x) as tf.Tensor).dataSync()));
+    expect(yb).toEqual(ya);
+    expect(Array.from((c.apply(x) as tf.Tensor).dataSync())).not.toEqual(ya[0]);
   });
 });

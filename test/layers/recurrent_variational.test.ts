@@ -180,3 +180,20 @@ describe('KL, wrappers, models', () => {
     expect(() => tfp.layers.lstmFlipout({units: 2}).apply(tf.zeros([2, 3]))).toThrow(/rank 3/);
   });
 });
+
+describe('seeds', () => {
+  for (const [name, ours] of KINDS) {
+    it(`${name}: the same seed and weights give the same outputs call after call; another seed differs`, () => {
+      const x = tf.randomNormal([2, 4, 3], 0, 1, 'float32', 30);
+      const [a, b, c] = [21, 21, 22].map((seed) => ours({units: 3, seed}));
+      for (const l of [a!, b!, c!]) l.apply(x);
+      b!.setWeights(a!.getWeights());
+      c!.setWeights(a!.getWeights());
+      const run = (l: tf.layers.Layer): number[][] => [0, 1].map(() => Array.from((l.apply(x) as tf.Tensor).dataSync()));
+      const ya = run(a!);
+      expect(run(b!)).toEqual(ya);
+      expect(ya[1]).not.toEqual(ya[0]);
+      expect(run(c!)[0]).not.toEqual(ya[0]);
+    });
+  }
+});
