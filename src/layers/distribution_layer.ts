@@ -302,8 +302,16 @@ function softplusInverse(v: number): number {
  * with `learnedScale`, only the locs and one trainable `u` per event element (one observation
  * noise learned with the model).
  *
+ * Why the learned noise is an option of this layer rather than a layer of its own: the noise is a
+ * parameter of the likelihood, and the likelihood is this layer. Here it drops into any
+ * `tf.sequential` after a `dense(D)` with no batch-axis tricks (TFP's `VariableLayer` has no batch
+ * axis, so concatenating it to the locs fails), `initialScale` is σ₀ exactly whatever the floor,
+ * and save/load carries one weight in one layer. A separate "append a scale" layer would have to
+ * repeat the floor to hit σ₀ and would make `paramsSize` depend on a neighbouring layer.
+ *
  * Porting note: `scaleFloor`, `learnedScale` and `initialScale` are not in TFP (whose scale is a
- * plain softplus of the input); with their defaults the layer is TFP's.
+ * plain softplus of the input); with their defaults the layer is TFP's, and its config has TFP's
+ * keys only (`scaleFloor` is saved when non-zero, `learnedScale`/`initialScale` when learned).
  *
  * @example
  * // Heteroscedastic: the net predicts loc and scale.

@@ -124,10 +124,10 @@ export function conv3dFlipout(args: ConvVariationalArgs): Conv3DFlipout {
 // Issue 3: DenseVariational, VariableLayer, AutoregressiveNetwork, distribution layers, functional API.
 export {BlockwiseInitializer, VariableLayer, variableLayer} from './variable_layer.js';
 export type {BlockwiseInitializerArgs, VariableLayerArgs} from './variable_layer.js';
-export {DenseVariational, denseVariational, posteriorMeanField, priorStandardNormal, priorTrainable,
-  SOFTPLUS_INVERSE_ONE, VariableDistribution} from './dense_variational_v2.js';
-export type {DenseVariationalV2Args, DistributionCallable, LayerLikeCallable,
-  MakeDistributionFn} from './dense_variational_v2.js';
+export {DenseVariational, denseVariational, makePosteriorMeanField, makePriorNormal, posteriorMeanField,
+  priorStandardNormal, priorTrainable, SOFTPLUS_INVERSE_ONE, VariableDistribution} from './dense_variational_v2.js';
+export type {DenseVariationalV2Args, DistributionCallable, LayerLikeCallable, MakeDistributionFn,
+  PosteriorMeanFieldArgs, PriorNormalArgs} from './dense_variational_v2.js';
 export {AutoregressiveNetwork, autoregressiveNetwork, madeDegrees, madeMasks} from './autoregressive.js';
 export type {AutoregressiveNetworkArgs, HiddenDegrees, InputOrder} from './autoregressive.js';
 export {DistributionLambda, distributionLambda, DistributionLayer, distributionOf, IndependentBernoulli,

@@ -5,6 +5,6 @@ export type {AddVariableFn, Constraint, DistributionFn, DivergenceFn, Divergence
   MeanFieldNormalArgs, Regularizer, TrainableNormalPriorArgs} from './default_fns.js';
 export {describeFn, registerFn, resolveFn, serializedFormOf} from './fn_registry.js';
 export type {SerializedFn} from './fn_registry.js';
-export {makePosteriorMeanField, posteriorMeanField, priorStandardNormal, priorTrainable} from './dense_variational_v2.js';
-export type {PosteriorMeanFieldArgs} from './dense_variational_v2.js';
+export {makePosteriorMeanField, makePriorNormal, posteriorMeanField, priorStandardNormal, priorTrainable} from './dense_variational_v2.js';
+export type {PosteriorMeanFieldArgs, PriorNormalArgs} from './dense_variational_v2.js';
 export type {MakeDistributionFn} from './dense_variational_v2.js';

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import {describe, expect, it} from 'vitest';
 
 import * as tfp from '../../src/index.js';
+import {ValueError} from '../../src/util/errors.js';
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -67,11 +68,41 @@ describe('IndependentNormal learnedScale', () => {
     expect(sd(model)[1]).toBeCloseTo(0.01 + Math.log1p(Math.exp(-1.2)), 6);
   });
 
-  it('refuses bad options by name', () => {
-    expect(() => tfp.layers.independentNormal({scaleFloor: -1})).toThrow(/scaleFloor must be a finite number ≥ 0/);
-    expect(() => tfp.layers.independentNormal({learnedScale: 'yes' as never})).toThrow(/learnedScale must be a boolean/);
-    expect(() => tfp.layers.independentNormal({initialScale: 2})).toThrow(/initialScale applies with learnedScale/);
-    expect(() => tfp.layers.independentNormal({learnedScale: true, scaleFloor: 1, initialScale: 0.5})).toThrow(/initialScale must be/);
-    expect(() => tfp.layers.independentNormal({learnedScale: true}).apply(tf.zeros([2, 2]))).toThrow(/paramsSize/);
+  it('keeps the batch axis: [null, D] locs → [null, D] draws, one σ per output, in a sequential model', () => {
+    const model = tf.sequential({layers: [
+      tf.layers.dense({units: 3, inputShape: [4]}),
+      tfp.layers.independentNormal({eventShape: 3, learnedScale: true, initialScale: 0.3}),
+    ]});
+    expect(model.outputs[0]!.shape).toEqual([null, 3]);
+    const y = model.apply(tf.ones([5, 4])) as tf.Tensor;
+    expect(y.shape).toEqual([5, 3]);
+    const d = tfp.layers.distributionOf(y)!;
+    expect([d.batchShape, d.eventShape]).toEqual([[5], [3]]);
+    for (const v of d.stddev().dataSync()) expect(v).toBeCloseTo(0.3, 6);
+    expect(model.layers[1]!.getWeights()[0]!.shape).toEqual([3]);
   });
+
+  const bad: Array<[string, () => unknown, RegExp]> = [
+    ['scaleFloor -1', () => tfp.layers.independentNormal({scaleFloor: -1}), /scaleFloor must be a finite number ≥ 0; got -1/],
+    ['scaleFloor NaN', () => tfp.layers.independentNormal({scaleFloor: NaN}), /scaleFloor.*got NaN/],
+    ['learnedScale "yes"', () => tfp.layers.independentNormal({learnedScale: 'yes' as never}), /learnedScale must be a boolean; got "yes"/],
+    ['initialScale without learnedScale', () => tfp.layers.independentNormal({initialScale: 2}), /initialScale applies with learnedScale: true only; got 2/],
+    ['initialScale ≤ scaleFloor', () => tfp.layers.independentNormal({learnedScale: true, scaleFloor: 1, initialScale: 0.5}),
+      /initialScale must be a finite number > scaleFloor \(1\); got 0\.5/],
+    ['misspelt scaleFlor', () => tfp.layers.independentNormal({scaleFlor: 1} as never), /scaleFlor.*scaleFloor/],
+    ['learned, input of 2 for eventShape 1', () => tfp.layers.independentNormal({learnedScale: true}).apply(tf.zeros([2, 2])),
+      /paramsSize\(eventShape \[1\]\) = 1; got input shape \[2,2\]/],
+  ];
+  for (const [what, provoke, message] of bad) {
+    it(`refuses ${what} with a ValueError naming the argument and the value`, () => {
+      let error: unknown;
+      try {
+        provoke();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ValueError);
+      expect((error as Error).message).toMatch(message);
+    });
+  }
 });

@@ -52,6 +52,74 @@ describe('makePosteriorMeanField', () => {
   });
 });
 
+describe('makePosteriorMeanField seeds', () => {
+  it('two layers sharing one seeded fn start differently; the same seed reproduces both', () => {
+    const locs = (): number[][] => {
+      const fn = tfp.layers.util.makePosteriorMeanField({seed: 11});
+      return [0, 1].map(() => {
+        const layer = tfp.layers.denseVariational({units: 3, inputShape: [2], makePosteriorFn: fn,
+          makePriorFn: tfp.layers.util.priorStandardNormal});
+        layer.apply(tf.zeros([1, 2]));
+        return Array.from((layer.posterior as {apply(x: tf.Tensor): tfp.distributions.Distribution})
+            .apply(tf.zeros([1, 2])).mean().dataSync());
+      });
+    };
+    const [a, b] = locs();
+    expect(a).not.toEqual(b);
+    expect(locs()).toEqual([a, b]);
+  });
+});
+
+describe('makePriorNormal', () => {
+  const build = (prior: tfp.layers.MakeDistributionFn): tfp.layers.DenseVariational => {
+    const layer = tfp.layers.denseVariational({units: 2, inputShape: [3], klUseExact: true,
+      makePosteriorFn: tfp.layers.util.makePosteriorMeanField({initialScale: 0.1, seed: 2}), makePriorFn: prior});
+    layer.apply(tf.ones([1, 3]));
+    return layer;
+  };
+
+  for (const s of [0.5, 1, 2]) {
+    it(`fixed N(0, ${s}²): the exact KL is Σ log(s/σ) + (σ² + μ²)/(2s²) − ½ (closed form)`, () => {
+      const layer = build(tfp.layers.util.makePriorNormal({scale: s}));
+      expect(layer.weights.length).toBe(1);   // the posterior's only
+      const q = (layer.posterior as {apply(x: tf.Tensor): tfp.distributions.Distribution}).apply(tf.ones([1, 3]));
+      const mu = Array.from(q.mean().dataSync());
+      const sig = Array.from(q.stddev().dataSync());
+      const want = mu.reduce((acc, m, i) => acc + Math.log(s / sig[i]!) + (sig[i]! ** 2 + m * m) / (2 * s * s) - 0.5, 0);
+      expect(layer.kl().dataSync()[0]).toBeCloseTo(want, 3);
+    });
+  }
+
+  it('{trainable: true} owns a prior loc (zeros, named prior) and round-trips through save/load', async () => {
+    const model = tf.sequential({layers: [tfp.layers.denseVariational({units: 2, inputShape: [3], klUseExact: true,
+      makePosteriorFn: tfp.layers.util.makePosteriorMeanField({seed: 3}),
+      makePriorFn: tfp.layers.util.makePriorNormal({scale: 0.3, trainable: true})})]});
+    const x = tf.ones([2, 3]);
+    model.predict(x);
+    const layer = model.layers[0] as tfp.layers.DenseVariational;
+    const prior = layer.weights.find((w) => w.name.includes('prior'))!;
+    expect(prior.shape).toEqual([8]);
+    expect(Array.from(prior.read().dataSync())).toEqual(new Array(8).fill(0));
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+    }));
+    expect(JSON.stringify(saved!.modelTopology)).toMatch(/"PriorNormalWith","config":\{"scale":0\.3,"trainable":true\}/);
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
+    loaded.predict(x);
+    const kl = (m: tf.LayersModel): number => (m.layers[0] as tfp.layers.DenseVariational).kl().dataSync()[0]!;
+    expect(kl(loaded)).toBeCloseTo(kl(model), 4);
+  });
+
+  it('refuses bad options with a ValueError naming the argument and the value', () => {
+    expect(() => tfp.layers.util.makePriorNormal({scale: 0})).toThrow(/scale must be a finite number > 0; got 0/);
+    expect(() => tfp.layers.util.makePriorNormal({trainable: 1 as never})).toThrow(/trainable must be a boolean; got 1/);
+    expect(() => tfp.layers.util.makePriorNormal({scal: 1} as never)).toThrow(/scal/);
+    expect(() => tfp.layers.util.makePosteriorMeanField({name: 'x'} as never)).toThrow(/name/);
+  });
+});
+
 describe('trainableNormalPriorFn', () => {
   it('is N(0, s²) with one trainable s per kernel: the KL is the closed form, and s moves in training', async () => {
     const layer = tfp.layers.denseReparameterization({units: 3, inputShape: [2], seed: 5,
