@@ -9,6 +9,7 @@ export * as nn from './nn/index.js';
 export * as io from './io/index.js';
 export * as backends from './backends/index.js';
 export * as util from './util/index.js';
+export * as convert from './convert/index.js';
 
 // Refuse to run on top of a second copy of tfjs-core (see util/tfjs_instances.ts).
 checkOneTfjsCore();
