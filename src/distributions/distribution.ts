@@ -2,7 +2,7 @@
 // Port of the parts of tensorflow_probability/python/distributions/distribution.py the layers need.
 import * as tf from '@tensorflow/tfjs-core';
 
-import {ValueError} from '../util/errors.js';
+import {NotImplementedError, ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 import {checkArgsObject, checkKeys} from '../util/keys.js';
 import {checkSeed, SeedStream} from '../util/seed.js';
@@ -245,6 +245,39 @@ export abstract class Distribution<V = tf.Tensor> {
   /** Shannon entropy in nats, shape `batchShape`. */
   entropy(): tf.Tensor {
     throw new ValueError(`${this.className}: entropy is not defined.`);
+  }
+
+  /**
+   * The cumulative distribution function `P(X ≤ x)`, shape `sampleShape + batchShape`.
+   * A `NotImplementedError` unless the subclass defines it (as in TFP).
+   */
+  cdf(x: V | TensorLike): tf.Tensor {
+    void x;
+    throw new NotImplementedError(`${this.className}: cdf is not implemented.`);
+  }
+
+  /** `log P(X ≤ x)` (default: `log cdf(x)`; subclasses override it with a tail-accurate form). */
+  logCdf(x: V | TensorLike): tf.Tensor {
+    return tf.tidy(() => tf.log(this.cdf(x)));
+  }
+
+  /** The survival function `P(X > x)` (default: `1 − cdf(x)`). */
+  survivalFunction(x: V | TensorLike): tf.Tensor {
+    return tf.tidy(() => tf.sub(1, this.cdf(x)));
+  }
+
+  /** `log P(X > x)` (default: `log1p(−cdf(x))`). */
+  logSurvivalFunction(x: V | TensorLike): tf.Tensor {
+    return tf.tidy(() => tf.log1p(tf.neg(this.cdf(x))));
+  }
+
+  /**
+   * The quantile function (inverse CDF) at probabilities `p`: shape `broadcast(p, batchShape)`.
+   * A `NotImplementedError` unless the subclass defines it.
+   */
+  quantile(p: TensorLike): tf.Tensor {
+    void p;
+    throw new NotImplementedError(`${this.className}: quantile is not implemented.`);
   }
 
   /** `<ClassName batchShape=[…] eventShape=[…]>` */

@@ -98,6 +98,15 @@ export class MultivariateNormalDiag extends Distribution {
     return this.normal.stddev();
   }
 
+  /** The covariance `diag(scaleDiag²)`, shape `batchShape + [K, K]`. */
+  covariance(): tf.Tensor {
+    return tf.tidy(() => {
+      const k = this.eventShape[0] as number;
+      const v = broadcastTo(tf.square(this.normal.stddev()), this.normal.batchShape);
+      return tf.mul(tf.expandDims(v, -1), tf.eye(k));
+    });
+  }
+
   override entropy(): tf.Tensor {
     return tf.tidy(() => sumRightmost(broadcastTo(this.normal.entropy(), this.normal.batchShape), 1));
   }

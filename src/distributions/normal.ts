@@ -7,9 +7,10 @@ import {hasKernel, KL_STANDARD_NORMAL, KL_STANDARD_NORMAL_GRAD} from '../util/fu
 import {broadcastShapes, shapesEqual} from '../util/shape.js';
 import {randomNormal} from '../util/random.js';
 
-import {checkParam, checkPositive, constantValueOf, Distribution, paramShape, readParam, resolveSeed, toTensor} from './distribution.js';
+import {checkParam, checkPositive, checkSampleShape, constantValueOf, Distribution, paramShape, readParam, resolveSeed, toTensor} from './distribution.js';
 import type {DistributionArgs, ParamLike, SampleShape, TensorLike} from './distribution.js';
 import {registerKL} from './kl.js';
+import {logNdtr, ndtr, ndtri} from './special_math.js';
 
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -21,12 +22,22 @@ export interface NormalArgs extends DistributionArgs {
   scale: ParamLike;
 }
 
+/** The parameter shapes of {@link Normal.paramShapes}: one shape per parameter. */
+export interface NormalParamShapes {
+  loc: number[];
+  scale: number[];
+}
+
 /**
  * Normal(loc, scale): batch shape `broadcast(loc, scale)`, scalar event, reparameterized.
+ * `cdf`, `logCdf`, `survivalFunction`, `logSurvivalFunction` and `quantile` are accurate in the
+ * tails (`logCdf(−20) = −203.917`, finite, with a finite gradient).
  *
  * @example
  * const n = new tfp.distributions.Normal({loc: 0, scale: 1});
- * n.logProb(0.5);  // −1.0439385
+ * n.logProb(0.5);   // −1.0439385
+ * n.logCdf(-20);    // −203.91716
+ * n.quantile(0.975);  // 1.959964
  */
 export class Normal extends Distribution {
   readonly className: string = 'Normal';
@@ -50,6 +61,29 @@ export class Normal extends Distribution {
     }
     this.locParam = args.loc;
     this.scaleParam = args.scale;
+  }
+
+  /**
+   * The shapes `loc` and `scale` need for `sample()` to have shape `sampleShape`: both equal to it
+   * (TFP's `param_shapes`). Porting note: plain arrays, not shape tensors (tfjs shapes are static).
+   *
+   * @example
+   * tfp.distributions.Normal.paramShapes([2, 3]);  // {loc: [2, 3], scale: [2, 3]}
+   */
+  static paramShapes(sampleShape: SampleShape): NormalParamShapes {
+    const shape = checkSampleShape('Normal', sampleShape);
+    return {loc: shape.slice(), scale: shape.slice()};
+  }
+
+  /**
+   * The static parameter shapes for `sampleShape` (TFP's `param_static_shapes`); the same as
+   * {@link Normal.paramShapes} here, where every shape is static.
+   *
+   * @example
+   * tfp.distributions.Normal.paramStaticShapes(4);  // {loc: [4], scale: [4]}
+   */
+  static paramStaticShapes(sampleShape: SampleShape): NormalParamShapes {
+    return Normal.paramShapes(sampleShape);
   }
 
   /** μ (re-read on every access). */
@@ -90,20 +124,59 @@ export class Normal extends Distribution {
     });
   }
 
+  /** `x` as a tensor, checked to broadcast against the batch shape (a `ValueError` naming both). */
+  private checkedValue(x: TensorLike, name = 'x'): tf.Tensor {
+    const xt = toTensor(x);
+    const batch = this.batchShape;
+    try {
+      broadcastShapes(xt.shape, batch);
+    } catch {
+      throw new ValueError(`${this.className}: ${name} must broadcast against batchShape ${fmt(batch)}; ` +
+          `got shape ${fmt(xt.shape)}.`);
+    }
+    return xt;
+  }
+
+  /** `z = (x − μ)/σ` for a checked `x`. */
+  private standardize(x: TensorLike): tf.Tensor {
+    return tf.div(tf.sub(this.checkedValue(x), this.loc), this.scale);
+  }
+
   logProb(x: TensorLike): tf.Tensor {
     return tf.tidy(() => {
-      const xt = toTensor(x);
-      const batch = this.batchShape;
-      try {
-        broadcastShapes(xt.shape, batch);
-      } catch {
-        throw new ValueError(`${this.className}: x must broadcast against batchShape ${fmt(batch)}; ` +
-            `got shape ${fmt(xt.shape)}.`);
-      }
+      const xt = this.checkedValue(x);
       const scale = this.scale;
       const z = tf.div(tf.sub(xt, this.loc), scale);
       return tf.sub(tf.sub(tf.mul(-0.5, tf.square(z)), tf.log(scale)), HALF_LOG_TWO_PI);
     });
+  }
+
+  /** Φ((x − μ)/σ); relative accuracy in the lower tail (`cdf(−10) = 7.62e-24`). */
+  override cdf(x: TensorLike): tf.Tensor {
+    return tf.tidy(() => ndtr(this.standardize(x)));
+  }
+
+  /** log Φ((x − μ)/σ), finite for every finite x (`logCdf(−20) = −203.917`), finite gradient. */
+  override logCdf(x: TensorLike): tf.Tensor {
+    return tf.tidy(() => logNdtr(this.standardize(x)));
+  }
+
+  /** `P(X > x) = Φ(−(x − μ)/σ)`, accurate in the upper tail. */
+  override survivalFunction(x: TensorLike): tf.Tensor {
+    return tf.tidy(() => ndtr(tf.neg(this.standardize(x))));
+  }
+
+  /** `log P(X > x) = log Φ(−(x − μ)/σ)`, finite for every finite x. */
+  override logSurvivalFunction(x: TensorLike): tf.Tensor {
+    return tf.tidy(() => logNdtr(tf.neg(this.standardize(x))));
+  }
+
+  /**
+   * `μ + σ·Φ⁻¹(p)` (Wichura's AS241, relative error ≲ 4e-7 in float32): ±∞ at p = 0 / 1, NaN
+   * outside [0, 1]; shape `broadcast(p, batchShape)`.
+   */
+  override quantile(p: TensorLike): tf.Tensor {
+    return tf.tidy(() => tf.add(this.loc, tf.mul(this.scale, ndtri(this.checkedValue(p, 'p')))));
   }
 
   override mean(): tf.Tensor {

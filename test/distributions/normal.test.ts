@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {describe, expect, it} from 'vitest';
 
-import {Normal, klDivergence} from '../../src/distributions/index.js';
+import {MultivariateNormalDiag, Normal, klDivergence} from '../../src/distributions/index.js';
 import {ValueError} from '../../src/util/errors.js';
 
 import {expectClose, expectMoments, expectNoLeak, shapeOf, testSeed, values} from './helpers.js';
@@ -72,5 +72,88 @@ describe('Normal', () => {
       const s = q.sample([3], 1);
       tf.dispose([s, q.logProb(s), klDivergence(q, p), q.entropy(), q.variance()]);
     });
+  });
+
+  // scipy 1.17: stats.norm(2, 3).cdf / logcdf / sf / logsf at XS (float64, 12 significant digits).
+  const XS = [-58, -10, 0, 2, 5, 11];
+  const N23 = {
+    cdf: [2.75362411861e-89, 3.16712418331e-05, 0.252492537547, 0.5, 0.841344746069, 0.998650101968],
+    logCdf: [-203.917155371, -10.3601014865, -1.37637358497, -0.69314718056, -0.172753779023, -0.00135080996475],
+    survival: [1.0, 0.999968328758, 0.747507462453, 0.5, 0.158655253931, 0.00134989803163],
+    logSurvival: [-2.75362411861e-89, -3.16717433775e-05, -0.291010990552, -0.69314718056, -1.84102164501, -6.60772622151],
+  };
+  const n23 = (): Normal => new Normal({loc: 2, scale: 3});
+
+  it('cdf = scipy norm(2, 3).cdf, relative 1e-6 (2.75e-89 underflows float32 to 0)', () => {
+    expectClose(n23().cdf(XS.slice(1)), N23.cdf.slice(1), 1e-6, 0);
+    expect(values(n23().cdf(-58))).toEqual([0]);
+  });
+
+  it('logCdf = scipy norm(2, 3).logcdf, relative 1e-6; logCdf at z = −20 is finite (−203.91715537)', () => {
+    expectClose(n23().logCdf(XS), N23.logCdf, 1e-6, 0);
+    expectClose(new Normal({loc: 0, scale: 1}).logCdf(-20), [-203.9171553710973], 1e-6, 0);
+  });
+
+  it('survivalFunction and logSurvivalFunction = scipy norm(2, 3).sf / logsf (upper tail relative)', () => {
+    expectClose(n23().survivalFunction(XS), N23.survival, 1e-6, 0);
+    // logsf(−58) = −2.75e-89 is below float32's range: it reads −0 / 0.
+    expectClose(n23().logSurvivalFunction(XS.slice(1)), N23.logSurvival.slice(1), 1e-6, 0);
+  });
+
+  it('quantile = scipy norm(2, 3).ppf at the float32 p (norm.ppf(0.975) = 1.959963984540054 for N(0, 1))', () => {
+    expectClose(n23().quantile([0.001, 0.5, 0.975]), [-7.27069687618, 2.0, 7.87989317743], 1e-6, 1e-6);
+    expectClose(new Normal({loc: 0, scale: 1}).quantile(0.975), [1.959963984540054], 1e-6, 0);
+    expect(values(n23().quantile([0, 1]))).toEqual([-Infinity, Infinity]);
+  });
+
+  it('quantile inverts cdf: cdf(quantile(p)) = p', () => {
+    const d = new Normal({loc: [-1, 4], scale: [0.5, 2]});
+    expectClose(tf.tidy(() => d.cdf(d.quantile([[0.1, 0.7], [0.25, 0.99]]))), [0.1, 0.7, 0.25, 0.99], 2e-6);
+  });
+
+  it('the gradient of logCdf is finite in the tail: ∂/∂x log Φ(x) at −20 = φ/Φ = 20.0497531 (scipy)', () => {
+    const g = tf.grad((x: tf.Tensor) => new Normal({loc: 0, scale: 1}).logCdf(x))(tf.scalar(-20));
+    expectClose(g, [20.049753068528293], 2e-6, 0);
+    // ∂/∂loc and ∂/∂scale of log Φ((x − μ)/σ) at z = −20 (σ = 1): −φ/Φ and −z·φ/Φ = +20·φ/Φ.
+    const [gl, gs] = tf.grads((loc: tf.Tensor, scale: tf.Tensor) => new Normal({loc, scale}).logCdf(-20))(
+        [tf.scalar(0), tf.scalar(1)]);
+    expectClose(gl as tf.Tensor, [-20.049753068528293], 2e-6, 0);
+    expectClose(gs as tf.Tensor, [20 * 20.049753068528293], 2e-6, 0);
+  });
+
+  it('cdf family shapes are broadcast(x, batchShape); a non-broadcastable x is a ValueError', () => {
+    const d = new Normal({loc: tf.zeros([3, 1]), scale: [1, 2]});
+    for (const f of [d.cdf(0), d.logCdf([0, 1]), d.survivalFunction(tf.zeros([4, 1, 1])), d.logSurvivalFunction(0),
+      d.quantile(0.3)]) {
+      expect(f.shape.slice(-2)).toEqual([3, 2]);
+      f.dispose();
+    }
+    expect(() => d.cdf([1, 2, 3])).toThrowError(/Normal: x must broadcast against batchShape \[3,2\]; got shape \[3\]/);
+    expect(() => d.quantile([0.1, 0.2, 0.3])).toThrowError(/Normal: p must broadcast/);
+  });
+
+  it('paramShapes / paramStaticShapes give both parameters the sample shape (TFP param_shapes)', () => {
+    expect(Normal.paramShapes([2, 3])).toEqual({loc: [2, 3], scale: [2, 3]});
+    expect(Normal.paramStaticShapes(4)).toEqual({loc: [4], scale: [4]});
+    expect(() => Normal.paramShapes([-1])).toThrowError(/Normal: sampleShape must be/);
+  });
+
+  it('keeps tf.memory().numTensors flat over the cdf family and its gradient', () => {
+    const d = new Normal({loc: [0.1, 0.2], scale: 0.5});
+    const x = tf.tensor1d([-30, 1]);
+    expectNoLeak(() => {
+      tf.dispose([d.cdf(0), d.logCdf(-3), d.survivalFunction(1), d.logSurvivalFunction(2), d.quantile(0.2),
+        tf.grad((v: tf.Tensor) => tf.sum(d.logCdf(v)))(x)]);
+    });
+    x.dispose();
+  });
+});
+
+describe('MultivariateNormalDiag.covariance', () => {
+  it('is diag(scaleDiag²) with shape batch + [K, K]', () => {
+    const d = new MultivariateNormalDiag({loc: tf.zeros([2, 3]), scaleDiag: [1, 2, 0.5]});
+    const c = d.covariance();
+    expect(c.shape).toEqual([2, 3, 3]);
+    expectClose(c, [1, 0, 0, 0, 4, 0, 0, 0, 0.25, 1, 0, 0, 0, 4, 0, 0, 0, 0.25]);
   });
 });
