@@ -105,26 +105,58 @@ export function checkSampleShape(owner: string, sampleShape: unknown, rest: read
 }
 
 /**
- * Checks that a numeric scale parameter is positive; a tensor is checked (synchronously, reading
- * its values) only when `validate` (the distribution's `validateArgs`) is true.
+ * Checks every value of a parameter against `ok` (`expectation` names the rule in the message). A
+ * number or nested array is always checked; a tensor (variables included) only when `validate`
+ * (the distribution's `validateArgs`) is true, reading its values synchronously.
  */
-export function checkPositive(owner: string, name: string, p: ParamLike, validate = false): void {
+function checkParamValues(owner: string, name: string, p: ParamLike, validate: boolean,
+    ok: (v: number) => boolean, expectation: string): void {
   if (validate && p instanceof tf.Tensor) {
-    const bad = Array.from(p.dataSync()).find((v) => !(v > 0));
+    const bad = Array.from(p.dataSync()).find((v) => !ok(v));
     if (bad !== undefined) {
-      throw new ValueError(`${owner}: ${name} must be positive everywhere; got ${fmt(bad)} in ${fmt(p)}.`);
+      throw new ValueError(`${owner}: ${name} must be ${expectation} everywhere; got ${fmt(bad)} in ${fmt(p)}.`);
     }
     return;
   }
   if (typeof p === 'number') {
-    if (!(p > 0)) throw new ValueError(`${owner}: ${name} must be positive; got ${fmt(p)}.`);
+    if (!ok(p)) throw new ValueError(`${owner}: ${name} must be ${expectation}; got ${fmt(p)}.`);
   } else if (Array.isArray(p)) {
     const flat = (p as unknown[]).flat(4) as number[];
-    const bad = flat.find((v) => !(v > 0));
+    const bad = flat.find((v) => !ok(v));
     if (bad !== undefined) {
-      throw new ValueError(`${owner}: ${name} must be positive everywhere; got ${fmt(bad)} in ${fmt(p)}.`);
+      throw new ValueError(`${owner}: ${name} must be ${expectation} everywhere; got ${fmt(bad)} in ${fmt(p)}.`);
     }
   }
+}
+
+/**
+ * Checks that a numeric scale parameter is positive; a tensor is checked (synchronously, reading
+ * its values) only when `validate` (the distribution's `validateArgs`) is true.
+ */
+export function checkPositive(owner: string, name: string, p: ParamLike, validate = false): void {
+  checkParamValues(owner, name, p, validate, (v) => v > 0, 'positive');
+}
+
+/** As {@link checkPositive}, for a parameter that may be 0 but not negative (a Poisson rate). */
+export function checkNonNegative(owner: string, name: string, p: ParamLike, validate = false): void {
+  checkParamValues(owner, name, p, validate, (v) => v >= 0, 'non-negative');
+}
+
+/**
+ * As {@link checkPositive}, for a scale that may have either sign but not be 0 (TFP's
+ * `is_non_singular` scale operators: MultivariateNormalDiag's scaleDiag, a scaleTril diagonal).
+ */
+export function checkNonZero(owner: string, name: string, p: ParamLike, validate = false): void {
+  checkParamValues(owner, name, p, validate, (v) => v > 0 || v < 0, 'positive or negative (non-zero)');
+}
+
+/**
+ * Whether a parameter can change after construction — a `tf.Variable` or a deferred function — so
+ * that `validateArgs` must re-check it when it is used, not only at construction (TFP asserts a
+ * variable parameter's constraints in every method that reads it).
+ */
+export function isMutableParam(p: unknown): boolean {
+  return p instanceof tf.Variable || typeof p === 'function';
 }
 
 /** Converts a sample value to a tensor. */

@@ -4,9 +4,10 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
+import {randomNormal} from '../util/random.js';
 import {broadcastShapes, shapesEqual} from '../util/shape.js';
 
-import {checkParam, checkPositive, Distribution, paramShape} from './distribution.js';
+import {checkNonZero, checkParam, constantValueOf, Distribution, paramShape, readParam, resolveSeed} from './distribution.js';
 import type {DistributionArgs, ParamLike, SampleShape, TensorLike} from './distribution.js';
 import {broadcastBatch, broadcastTo, sumRightmost} from './internal.js';
 import {registerKL} from './kl.js';
@@ -16,14 +17,35 @@ import {klNormalNormal, Normal} from './normal.js';
 export interface MultivariateNormalDiagArgs extends DistributionArgs {
   /** Mean, shape `batch + [K]`. */
   loc: ParamLike;
-  /** Diagonal of the scale matrix (the per-coordinate σ > 0), shape `batch + [K]`. Default: ones. */
+  /**
+   * Diagonal of the scale matrix, shape `batch + [K]`, non-zero; a negative entry is allowed (the
+   * covariance is `diag(scaleDiag²)` and the per-coordinate σ is `|scaleDiag|`, as in TFP). Default: ones.
+   */
   scaleDiag?: ParamLike;
+}
+
+/** `|p|` as a parameter: a number or array stays one, a tensor or function becomes a deferred `tf.abs`. */
+function absParam(p: ParamLike, read: () => tf.Tensor): ParamLike {
+  if (typeof p === 'number') return Math.abs(p);
+  if (Array.isArray(p)) {
+    const abs = (v: unknown): unknown => (Array.isArray(v) ? v.map(abs) : Math.abs(v as number));
+    return abs(p) as ParamLike;
+  }
+  const c = constantValueOf(p);
+  const f = (): tf.Tensor => tf.abs(read());
+  return c === undefined ? f : Object.assign(f, {constantValue: Math.abs(c)});
 }
 
 /**
  * MultivariateNormalDiag(loc, scaleDiag): event `[K]`, batch `broadcast(loc, scaleDiag)[:-1]`.
- * Equivalent to `Independent(Normal(loc, scaleDiag), 1)`: `logProb` and `entropy` sum the Normal
- * terms over the last axis, and `sample` is the same draw. Reparameterized.
+ * Equivalent to `Independent(Normal(loc, |scaleDiag|), 1)`: `logProb` and `entropy` sum the Normal
+ * terms over the last axis. `sample` is `loc + scaleDiag ⊙ ε` (for a positive scaleDiag, the same
+ * draw as that Normal's). Reparameterized.
+ *
+ * `scaleDiag` is a scale, not a standard deviation: as in TFP (whose diagonal operator is
+ * `is_non_singular`, not positive definite), a negative entry is valid, the covariance is
+ * `diag(scaleDiag²)`, `stddev()` is `|scaleDiag|`, and `log|det scale| = Σ log|scaleDiag|`.
+ * Only 0 is refused (a singular scale).
  *
  * Porting note: TFP exposes the scale as a LinearOperator; here it is the tensor `scaleDiag`.
  *
@@ -33,6 +55,9 @@ export interface MultivariateNormalDiagArgs extends DistributionArgs {
  */
 export class MultivariateNormalDiag extends Distribution {
   readonly className: string = 'MultivariateNormalDiag';
+  private readonly locParam: ParamLike;
+  private readonly scaleParam: ParamLike;
+  /** Normal(loc, |scaleDiag|): the marginals, for logProb, entropy, stddev and KL. */
   private readonly normal: Normal;
 
   constructor(args: MultivariateNormalDiagArgs) {
@@ -40,7 +65,7 @@ export class MultivariateNormalDiag extends Distribution {
     const scaleDiag = args.scaleDiag ?? 1;
     checkParam(this.className, 'loc', args.loc);
     checkParam(this.className, 'scaleDiag', scaleDiag);
-    checkPositive(this.className, 'scaleDiag', scaleDiag, this.validateArgs);
+    checkNonZero(this.className, 'scaleDiag', scaleDiag, this.validateArgs);
     let shape: number[];
     try {
       shape = broadcastShapes(paramShape(args.loc), paramShape(scaleDiag));
@@ -52,17 +77,19 @@ export class MultivariateNormalDiag extends Distribution {
       throw new ValueError(`MultivariateNormalDiag: loc and scaleDiag must have rank ≥ 1 (event [K]); ` +
           `got shape ${fmt(shape)}.`);
     }
-    this.normal = new Normal({loc: args.loc, scale: scaleDiag});
+    this.locParam = args.loc;
+    this.scaleParam = scaleDiag;
+    this.normal = new Normal({loc: args.loc, scale: absParam(scaleDiag, () => this.scaleDiag)});
   }
 
   /** Mean μ (re-read on every access). */
   get loc(): tf.Tensor {
-    return this.normal.loc;
+    return readParam(this.locParam);
   }
 
-  /** Per-coordinate σ (re-read on every access). */
+  /** The scale's diagonal as given (either sign; re-read on every access). */
   get scaleDiag(): tf.Tensor {
-    return this.normal.scale;
+    return readParam(this.scaleParam);
   }
 
   override get reparameterized(): boolean {
@@ -77,9 +104,13 @@ export class MultivariateNormalDiag extends Distribution {
     return this.normal.batchShape.slice(-1);
   }
 
+  /** `loc + scaleDiag ⊙ ε`, `ε ~ N(0, I)` (TFP's `loc + scale.matvec(ε)`), gradients to both. */
   sample(sampleShape: SampleShape = [], seed?: number): tf.Tensor {
     const args = this.sampleArgs(sampleShape, seed);
-    return this.normal.sample(args.shape, args.seed);
+    return tf.tidy(() => {
+      const eps = randomNormal([...args.shape, ...this.normal.batchShape], resolveSeed(args.seed));
+      return tf.add(this.loc, tf.mul(this.scaleDiag, eps));
+    });
   }
 
   logProb(x: TensorLike): tf.Tensor {
@@ -111,7 +142,10 @@ export class MultivariateNormalDiag extends Distribution {
     return tf.tidy(() => sumRightmost(broadcastTo(this.normal.entropy(), this.normal.batchShape), 1));
   }
 
-  /** The equivalent `Normal` with batch `batch + [K]` (shares this distribution's parameters). */
+  /**
+   * The marginal `Normal(loc, |scaleDiag|)` with batch `batch + [K]` (reads this distribution's
+   * parameters on every use).
+   */
   get marginals(): Normal {
     return this.normal;
   }

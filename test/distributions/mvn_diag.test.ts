@@ -47,10 +47,52 @@ describe('MultivariateNormalDiag', () => {
     expect(() => klDivergence(q, p3)).toThrowError(/Event shapes do not match/);
   });
 
-  it('refuses a non-positive scaleDiag and a scalar loc', () => {
-    expect(() => new MultivariateNormalDiag({loc: [0, 0], scaleDiag: [1, -2]})).toThrowError(ValueError);
-    expect(() => new MultivariateNormalDiag({loc: [0, 0], scaleDiag: [1, -2]})).toThrowError(/scaleDiag.*got -2/);
+  it('refuses a zero scaleDiag (a singular scale) and a scalar loc', () => {
+    expect(() => new MultivariateNormalDiag({loc: [0, 0], scaleDiag: [1, 0]})).toThrowError(ValueError);
+    expect(() => new MultivariateNormalDiag({loc: [0, 0], scaleDiag: [1, 0]}))
+        .toThrowError(/^MultivariateNormalDiag: scaleDiag must be positive or negative \(non-zero\) everywhere; got 0 in \[1,0\]\.$/);
+    expect(() => new MultivariateNormalDiag({loc: [0], scaleDiag: NaN})).toThrowError(/scaleDiag.*got NaN/);
+    expect(() => new MultivariateNormalDiag({loc: [0, 0], scaleDiag: tf.tensor1d([1, 0]), validateArgs: true}))
+        .toThrowError(/scaleDiag must be positive or negative \(non-zero\) everywhere; got 0/);
     expect(() => new MultivariateNormalDiag({loc: 0, scaleDiag: 1})).toThrowError(/rank ≥ 1.*got shape \[\]/);
+  });
+
+  describe('a negative scaleDiag is a valid scale, as in TFP (covariance diag², stddev |·|)', () => {
+    const neg = (): MultivariateNormalDiag => new MultivariateNormalDiag({loc: [1, -1], scaleDiag: [0.5, -2]});
+    const pos = (): MultivariateNormalDiag => new MultivariateNormalDiag({loc: [1, -1], scaleDiag: [0.5, 2]});
+
+    it('logProb, entropy, stddev, variance and covariance equal those of |scaleDiag|', () => {
+      const x = [[0.3, 2], [1, -1]];
+      expectClose(neg().logProb(x), values(pos().logProb(x)));
+      // Closed form at the mean: −log 0.5 − log 2 − log 2π = −1.8378771.
+      expectClose(neg().logProb([1, -1]), [-Math.log(2 * Math.PI)]);
+      expectClose(neg().entropy(), [2 * ENTROPY_N01 + Math.log(0.5) + Math.log(2)]);
+      expectClose(neg().stddev(), [0.5, 2]);
+      expectClose(neg().variance(), [0.25, 4]);
+      expectClose(neg().covariance(), [0.25, 0, 0, 4]);
+      expect(values(neg().scaleDiag)).toEqual([0.5, -2]);
+    });
+
+    it('sample is loc + scaleDiag ⊙ ε: the positive-scale draw reflected about loc in the negative coordinate', () => {
+      const a = values(neg().sample([3], 5));
+      const b = values(pos().sample([3], 5));
+      a.forEach((v, i) => expect(v).toBeCloseTo(i % 2 === 0 ? (b[i] as number) : -2 - (b[i] as number), 5));
+    });
+
+    it('KL uses |scaleDiag|: KL(MVNDiag(0, [-2]) ‖ MVNDiag(0, [1])) = KL(N(0, 2) ‖ N(0, 1)) = 1.3068528 − ½', () => {
+      // KL(N(1,2) ‖ N(0,1)) = 1.3068528194 (ORACLES §2); without the mean term (½·1²) it is 0.8068528194.
+      const q = new MultivariateNormalDiag({loc: [0], scaleDiag: [-2]});
+      expectClose(klDivergence(q, new MultivariateNormalDiag({loc: [0]})), [0.8068528194]);
+      expectClose(klDivergence(q, q), [0]);
+    });
+
+    it('sample is differentiable in a negative scaleDiag: ∂Σsample/∂scaleDiag = Σε', () => {
+      const eps = values(new MultivariateNormalDiag({loc: [0, 0], scaleDiag: [1, 1]}).sample([4], 9));
+      const g = tf.grad((sd: tf.Tensor) => tf.sum(new MultivariateNormalDiag({loc: [0, 0], scaleDiag: sd}).sample([4], 9)))(
+          tf.tensor1d([1, -3]));
+      const sums = [0, 1].map((j) => eps.filter((_, i) => i % 2 === j).reduce((a, b) => a + b, 0));
+      expectClose(g, sums, 1e-5, 1e-5);
+    });
   });
 
   it('KL to a Normal is not registered: NotImplementedError naming both classes', () => {
