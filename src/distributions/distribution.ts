@@ -8,6 +8,8 @@ import {checkArgsObject, checkKeys} from '../util/keys.js';
 import {checkSeed, SeedStream} from '../util/seed.js';
 import {checkElementCount} from '../util/shape.js';
 
+import {crossEntropy as crossEntropyOf, klDivergence as klDivergenceOf} from './kl.js';
+
 /** A tensor, or a number / nested number array that becomes one. */
 export type TensorLike = tf.Tensor | number | number[] | number[][] | number[][][] | number[][][][];
 
@@ -310,6 +312,33 @@ export abstract class Distribution<V = tf.Tensor> {
   quantile(p: TensorLike): tf.Tensor {
     void p;
     throw new NotImplementedError(`${this.className}: quantile is not implemented.`);
+  }
+
+  /**
+   * The analytic `KL(this ‖ other)` from the KL registry (TFP's `Distribution.kl_divergence`):
+   * shape `broadcast(this.batchShape, other.batchShape)`; a `NotImplementedError` naming both
+   * classes when no rule is registered.
+   *
+   * @example
+   * const q = new tfp.distributions.Normal({loc: 1, scale: 2});
+   * q.klDivergence(new tfp.distributions.Normal({loc: 0, scale: 1}));  // 1.3068528
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  klDivergence(other: Distribution<any>): tf.Tensor {
+    return klDivergenceOf(this, other);
+  }
+
+  /**
+   * The cross entropy `H[this, other] = H[this] + KL(this ‖ other)` (TFP's
+   * `Distribution.cross_entropy`, computed the same way).
+   *
+   * @example
+   * const q = new tfp.distributions.Normal({loc: 0, scale: 1});
+   * q.crossEntropy(new tfp.distributions.Normal({loc: 1, scale: 2}));  // 1.8620857
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  crossEntropy(other: Distribution<any>): tf.Tensor {
+    return crossEntropyOf(this, other);
   }
 
   /** `<ClassName batchShape=[…] eventShape=[…]>` */

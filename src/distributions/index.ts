@@ -1,10 +1,10 @@
 // tfp.distributions: the distributions the layers need and a KL registry of analytic pairs.
 export {Distribution, readParam, isTensor} from './distribution.js';
 export type {DistributionArgs, ParamLike, SampleShape, TensorLike} from './distribution.js';
-export {klDivergence, registerKL, lookupKL} from './kl.js';
-export type {KLFn} from './kl.js';
+export {crossEntropy, klDivergence, registerKL, lookupKL} from './kl.js';
+export type {KLFn, RegisterKLOptions} from './kl.js';
 export {Normal} from './normal.js';
-export type {NormalArgs} from './normal.js';
+export type {NormalArgs, NormalParamShapes} from './normal.js';
 export {Deterministic} from './deterministic.js';
 export type {DeterministicArgs} from './deterministic.js';
 export {Independent} from './independent.js';

@@ -4,12 +4,12 @@ import * as tf from '@tensorflow/tfjs';
 import {describe, expect, it} from 'vitest';
 
 import {
-  Bernoulli, Categorical, Deterministic, Independent, klDivergence, lookupKL, MixtureSameFamily,
-  MultivariateNormalDiag, Normal, Sample,
+  Bernoulli, Categorical, crossEntropy, Deterministic, Distribution, Independent, JointDistributionSequential,
+  klDivergence, lookupKL, MixtureSameFamily, MultivariateNormalDiag, Normal, OneHotCategorical, registerKL, Sample,
 } from '../../src/distributions/index.js';
-import {NotImplementedError} from '../../src/util/errors.js';
+import {NotImplementedError, ValueError} from '../../src/util/errors.js';
 
-import {expectClose, shapeOf} from './helpers.js';
+import {expectClose, expectNoLeak, shapeOf, values} from './helpers.js';
 
 const spikeAndSlab = (): MixtureSameFamily => new MixtureSameFamily({
   mixtureDistribution: new Categorical({probs: [0.5, 0.5]}),
@@ -91,5 +91,95 @@ describe('klDivergence', () => {
     const prior = new Sample({distribution: spikeAndSlab(), sampleShape: [2]});
     const g = tf.grad((x: tf.Tensor) => prior.logProb(x))(tf.tensor1d([0, 0]));
     expectClose(g, [0, 0]);
+  });
+});
+
+describe('registerKL', () => {
+  it('a fn that is not a function, or a class that is not one, is a TypeError naming it', () => {
+    class A extends Normal {}
+    expect(() => registerKL(A, A, 3 as never)).toThrowError(TypeError);
+    expect(() => registerKL(A, A, 'kl' as never)).toThrowError(/^registerKL: fn must be a function \(q, p\) => Tensor; got "kl"\.$/);
+    expect(() => registerKL({} as never, A, () => tf.scalar(0))).toThrowError(/^registerKL: classA and classB must be distribution classes; got/);
+    expect(() => registerKL(A, A, () => tf.scalar(0), {override: 'yes'} as never)).toThrowError(ValueError);
+    expect(lookupKL(new A({loc: 0, scale: 1}), new A({loc: 0, scale: 1}))).not.toBe(undefined);  // Normal's rule
+  });
+
+  it('registering a pair twice is a ValueError naming both classes, unless {override: true} (TFP raises too)', () => {
+    class MyNormal extends Normal {}
+    const first = (): tf.Tensor => tf.scalar(1);
+    const second = (): tf.Tensor => tf.scalar(2);
+    registerKL(MyNormal, MyNormal, first);
+    const q = new MyNormal({loc: 0, scale: 1});
+    expect(values(klDivergence(q, q))).toEqual([1]);  // the closest pair wins over Normal ‖ Normal
+    expect(() => registerKL(MyNormal, MyNormal, second)).toThrowError(ValueError);
+    expect(() => registerKL(MyNormal, MyNormal, second)).toThrowError(
+        /^registerKL: KL\(MyNormal \|\| MyNormal\) has already been registered to function first; pass \{override: true\} to replace it\.$/);
+    expect(values(klDivergence(q, q))).toEqual([1]);  // a refused registration changes nothing
+    registerKL(MyNormal, MyNormal, second, {override: true});
+    expect(values(klDivergence(q, q))).toEqual([2]);
+  });
+
+  // Every rule this package registers at module load: each pair holds exactly one rule, and
+  // registering it again (what a second evaluation of a module would do) is refused.
+  const ANY = Distribution as unknown as abstract new (...args: unknown[]) => Distribution;
+  const INTERNAL: Array<[string, abstract new (...args: never[]) => Distribution, abstract new (...args: never[]) => Distribution]> = [
+    ['Normal ‖ Normal', Normal, Normal],
+    ['MultivariateNormalDiag ‖ MultivariateNormalDiag', MultivariateNormalDiag, MultivariateNormalDiag],
+    ['Independent ‖ Independent', Independent, Independent],
+    ['Deterministic ‖ Distribution', Deterministic, ANY],
+    ['Bernoulli ‖ Bernoulli', Bernoulli, Bernoulli],
+    ['Categorical ‖ Categorical', Categorical, Categorical],
+    ['OneHotCategorical ‖ OneHotCategorical', OneHotCategorical, OneHotCategorical],
+    ['Sample ‖ Sample', Sample, Sample],
+    ['JointDistributionSequential ‖ JointDistributionSequential', JointDistributionSequential, JointDistributionSequential],
+  ];
+  for (const [what, a, b] of INTERNAL) {
+    it(`the internal rule ${what} is registered once and protected from a second registration`, () => {
+      expect(() => registerKL(a as never, b as never, () => tf.scalar(0))).toThrowError(/has already been registered/);
+    });
+  }
+  it('the internal rules still compute after the refused re-registrations', () => {
+    expectClose(klDivergence(new Normal({loc: 1, scale: 2}), new Normal({loc: 0, scale: 1})), [1.3068528194]);
+    expectClose(klDivergence(new Deterministic({loc: 0.3}), new Normal({loc: 0, scale: 1})), [0.9639385332]);
+  });
+});
+
+describe('Distribution.klDivergence / crossEntropy and crossEntropy(q, p)', () => {
+  const q = (): Normal => new Normal({loc: 0, scale: 1});
+  const p = (): Normal => new Normal({loc: 1, scale: 2});
+
+  it('q.klDivergence(p) is the registry KL: KL(N(0,1) ‖ N(1,2)) = 0.4431471806 (ORACLES §2)', () => {
+    expectClose(q().klDivergence(p()), [0.4431471806]);
+    expectClose(p().klDivergence(q()), [1.3068528194]);
+  });
+
+  it('cross entropy = H[q] + KL = −E_q log p = log(σp√(2π)) + (σq² + (μq − μp)²)/(2σp²) = 1.8620857', () => {
+    // Closed form of −E_q[log N(X; 1, 2)] for X ~ N(0, 1): log(2√(2π)) + (1 + 1)/8.
+    const expected = Math.log(2 * Math.sqrt(2 * Math.PI)) + 2 / 8;
+    expectClose(q().crossEntropy(p()), [expected]);
+    expectClose(crossEntropy(q(), p()), [expected]);
+    expectClose(crossEntropy(q(), q()), [1.4189385332]);  // H[q, q] = H[q]
+  });
+
+  it('crossEntropy has shape broadcast(q.batchShape, p.batchShape) and sums MVNDiag terms', () => {
+    const qa = new Normal({loc: tf.zeros([3, 1]), scale: 1});
+    expect(shapeOf(crossEntropy(qa, new Normal({loc: [0, 1], scale: 2})))).toEqual([3, 2]);
+    const mq = new MultivariateNormalDiag({loc: [0, 0]});
+    const mp = new MultivariateNormalDiag({loc: [1, 1], scaleDiag: [2, 2]});
+    expectClose(mq.crossEntropy(mp), [2 * (Math.log(2 * Math.sqrt(2 * Math.PI)) + 2 / 8)]);
+  });
+
+  it('a pair with no rule is a NotImplementedError naming both classes, for the method and the function', () => {
+    expect(() => q().crossEntropy(new Deterministic({loc: 0}))).toThrowError(NotImplementedError);
+    expect(() => crossEntropy(q(), new Bernoulli({probs: 0.5}))).toThrowError(/distribution_a type Normal and distribution_b type Bernoulli/);
+    expect(() => q().klDivergence(new Bernoulli({probs: 0.5}))).toThrowError(/type Normal and distribution_b type Bernoulli/);
+  });
+
+  it('keeps tf.memory().numTensors flat', () => {
+    const a = q();
+    const b = p();
+    expectNoLeak(() => {
+      tf.dispose([a.crossEntropy(b), crossEntropy(a, b), a.klDivergence(b)]);
+    });
   });
 });
