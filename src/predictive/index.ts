@@ -11,3 +11,7 @@ export {disposeMixtureMoments, evaluateRegression, gaussianMixtureCRPS, interval
   mixtureMoments, predictDistributionMC, regressionCalibration} from './regression.js';
 export type {GaussianSamples, IntervalCoverage, MixtureMoments, PredictDistributionMCArgs, RegressionCalibration,
   RegressionReliabilityPoint, RegressionSummary} from './regression.js';
+export {dropoutLayers, predictMCDropout, withDropoutActive} from './mc_dropout.js';
+export type {PredictMCDropoutArgs} from './mc_dropout.js';
+export {predictEnsemble, trainEnsemble} from './ensemble.js';
+export type {PredictEnsembleArgs, TrainEnsembleArgs} from './ensemble.js';
