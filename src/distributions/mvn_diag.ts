@@ -7,7 +7,7 @@ import {fmt} from '../util/format.js';
 import {randomNormal} from '../util/random.js';
 import {broadcastShapes, shapesEqual} from '../util/shape.js';
 
-import {checkNonZero, checkParam, constantValueOf, Distribution, paramShape, readParam, resolveSeed} from './distribution.js';
+import {checkNonZero, checkParam, constantValueOf, Distribution, isMutableParam, paramShape, readParam, resolveSeed} from './distribution.js';
 import type {DistributionArgs, ParamLike, SampleShape, TensorLike} from './distribution.js';
 import {broadcastBatch, broadcastTo, sumRightmost} from './internal.js';
 import {registerKL} from './kl.js';
@@ -57,6 +57,8 @@ export class MultivariateNormalDiag extends Distribution {
   readonly className: string = 'MultivariateNormalDiag';
   private readonly locParam: ParamLike;
   private readonly scaleParam: ParamLike;
+  /** validateArgs with a scaleDiag that can change after construction: re-checked on every read. */
+  private readonly checkScaleOnRead: boolean;
   /** Normal(loc, |scaleDiag|): the marginals, for logProb, entropy, stddev and KL. */
   private readonly normal: Normal;
 
@@ -79,6 +81,7 @@ export class MultivariateNormalDiag extends Distribution {
     }
     this.locParam = args.loc;
     this.scaleParam = scaleDiag;
+    this.checkScaleOnRead = this.validateArgs && isMutableParam(scaleDiag);
     this.normal = new Normal({loc: args.loc, scale: absParam(scaleDiag, () => this.scaleDiag)});
   }
 
@@ -87,9 +90,14 @@ export class MultivariateNormalDiag extends Distribution {
     return readParam(this.locParam);
   }
 
-  /** The scale's diagonal as given (either sign; re-read on every access). */
+  /**
+   * The scale's diagonal as given (either sign; re-read on every access). With `validateArgs`, a
+   * variable or deferred scaleDiag is checked to be non-zero here, i.e. by every method using it.
+   */
   get scaleDiag(): tf.Tensor {
-    return readParam(this.scaleParam);
+    const scaleDiag = readParam(this.scaleParam);
+    if (this.checkScaleOnRead) checkNonZero(this.className, 'scaleDiag', scaleDiag, true);
+    return scaleDiag;
   }
 
   override get reparameterized(): boolean {

@@ -7,7 +7,7 @@ import {hasKernel, KL_STANDARD_NORMAL, KL_STANDARD_NORMAL_GRAD} from '../util/fu
 import {broadcastShapes, shapesEqual} from '../util/shape.js';
 import {randomNormal} from '../util/random.js';
 
-import {checkParam, checkPositive, checkSampleShape, constantValueOf, Distribution, paramShape, readParam, resolveSeed, toTensor} from './distribution.js';
+import {checkParam, checkPositive, checkSampleShape, constantValueOf, Distribution, isMutableParam, paramShape, readParam, resolveSeed, toTensor} from './distribution.js';
 import type {DistributionArgs, ParamLike, SampleShape, TensorLike} from './distribution.js';
 import {registerKL} from './kl.js';
 import {logNdtr, ndtr, ndtri} from './special_math.js';
@@ -18,7 +18,10 @@ const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 export interface NormalArgs extends DistributionArgs {
   /** Mean μ. */
   loc: ParamLike;
-  /** Standard deviation σ > 0 (a number ≤ 0 is a `ValueError`). */
+  /**
+   * Standard deviation σ > 0 (a number ≤ 0 is a `ValueError`; a tensor is checked when
+   * `validateArgs`, and a variable or deferred function again on every use).
+   */
   scale: ParamLike;
 }
 
@@ -30,6 +33,8 @@ export interface NormalParamShapes {
 
 /**
  * Normal(loc, scale): batch shape `broadcast(loc, scale)`, scalar event, reparameterized.
+ * `validateArgs: true` checks σ > 0 at construction and, for a `tf.Variable` or deferred scale,
+ * again whenever it is read.
  * `cdf`, `logCdf`, `survivalFunction`, `logSurvivalFunction` and `quantile` are accurate in the
  * tails (`logCdf(−20) = −203.917`, finite, with a finite gradient).
  *
@@ -43,6 +48,8 @@ export class Normal extends Distribution {
   readonly className: string = 'Normal';
   private readonly locParam: ParamLike;
   private readonly scaleParam: ParamLike;
+  /** validateArgs with a scale that can change after construction: re-checked on every read. */
+  private readonly checkScaleOnRead: boolean;
   private cachedBatchShape?: number[];
 
   constructor(args: NormalArgs) {
@@ -61,6 +68,7 @@ export class Normal extends Distribution {
     }
     this.locParam = args.loc;
     this.scaleParam = args.scale;
+    this.checkScaleOnRead = this.validateArgs && isMutableParam(args.scale);
   }
 
   /**
@@ -91,9 +99,16 @@ export class Normal extends Distribution {
     return readParam(this.locParam);
   }
 
-  /** σ (re-read on every access, so deferred scales stay on the gradient tape). */
+  /**
+   * σ (re-read on every access, so deferred scales stay on the gradient tape). With `validateArgs`,
+   * a variable or deferred scale is checked here, so every method that uses it refuses a σ ≤ 0
+   * assigned after construction (as TFP asserts a variable's constraint on use); this reads the
+   * values synchronously.
+   */
   get scale(): tf.Tensor {
-    return readParam(this.scaleParam);
+    const scale = readParam(this.scaleParam);
+    if (this.checkScaleOnRead) checkPositive(this.className, 'scale', scale, true);
+    return scale;
   }
 
   /** `true` when loc is statically 0 and scale statically 1 (e.g. the layers' default prior). */

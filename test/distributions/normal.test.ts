@@ -149,6 +149,53 @@ describe('Normal', () => {
   });
 });
 
+describe('validateArgs re-checks a variable or deferred scale on use (TFP asserts variables on use)', () => {
+  it('Normal: a variable scale assigned −1 after construction is refused by sample, logProb, entropy, cdf and KL', () => {
+    const scale = tf.variable(tf.scalar(1));
+    const d = new Normal({loc: 0, scale, validateArgs: true});
+    tf.dispose(d.sample([2], 1));
+    scale.assign(tf.scalar(-1));
+    const re = /^Normal: scale must be positive everywhere; got -1 in Tensor\[\] float32\.$/;
+    expect(() => d.sample([2], 1)).toThrowError(ValueError);
+    expect(() => d.sample([2], 1)).toThrowError(re);
+    expect(() => d.logProb(0)).toThrowError(re);
+    expect(() => d.entropy()).toThrowError(re);
+    expect(() => d.cdf(0)).toThrowError(re);
+    expect(() => klDivergence(d, new Normal({loc: 0, scale: 1}))).toThrowError(re);
+    scale.assign(tf.scalar(2));
+    expectClose(d.stddev(), [2]);
+    scale.dispose();
+  });
+
+  it('Normal: a deferred scale is checked when read, not at construction; without validateArgs nothing is checked', () => {
+    const d = new Normal({loc: 0, scale: () => tf.scalar(-3), validateArgs: true});
+    expect(() => d.logProb(0)).toThrowError(/Normal: scale must be positive everywhere; got -3/);
+    const lax = new Normal({loc: 0, scale: () => tf.scalar(-3)});
+    expect(() => tf.dispose(lax.logProb(0))).not.toThrow();
+  });
+
+  it('Normal: a variable that stays valid costs nothing but the check (same values, no leak)', () => {
+    const scale = tf.variable(tf.tensor1d([1, 2]));
+    const d = new Normal({loc: 0, scale, validateArgs: true});
+    expectClose(d.logProb([0, 0]), [-0.9189385332, -0.9189385332 - Math.log(2)]);
+    expectNoLeak(() => tf.dispose([d.logProb(0), d.sample([2], 3)]));
+    scale.dispose();
+  });
+
+  it('MultivariateNormalDiag: a variable scaleDiag assigned 0 is refused on use; a negative one is valid', () => {
+    const scaleDiag = tf.variable(tf.tensor1d([1, 2]));
+    const d = new MultivariateNormalDiag({loc: [0, 0], scaleDiag, validateArgs: true});
+    scaleDiag.assign(tf.tensor1d([1, -2]));
+    expectClose(d.stddev(), [1, 2]);
+    scaleDiag.assign(tf.tensor1d([0, 2]));
+    const re = /^MultivariateNormalDiag: scaleDiag must be positive or negative \(non-zero\) everywhere; got 0 in Tensor\[2\] float32\.$/;
+    expect(() => d.sample([1], 1)).toThrowError(re);
+    expect(() => d.logProb([0, 0])).toThrowError(re);
+    expect(() => d.entropy()).toThrowError(re);
+    scaleDiag.dispose();
+  });
+});
+
 describe('MultivariateNormalDiag.covariance', () => {
   it('is diag(scaleDiag²) with shape batch + [K, K]', () => {
     const d = new MultivariateNormalDiag({loc: tf.zeros([2, 3]), scaleDiag: [1, 2, 0.5]});
