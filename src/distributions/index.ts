@@ -9,6 +9,8 @@ export {Deterministic} from './deterministic.js';
 export type {DeterministicArgs} from './deterministic.js';
 export {Independent} from './independent.js';
 export type {IndependentArgs} from './independent.js';
+export {Logistic} from './logistic.js';
+export type {LogisticArgs} from './logistic.js';
 export {MultivariateNormalDiag} from './mvn_diag.js';
 export type {MultivariateNormalDiagArgs} from './mvn_diag.js';
 export {Bernoulli} from './bernoulli.js';
