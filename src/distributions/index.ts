@@ -13,6 +13,8 @@ export {Logistic} from './logistic.js';
 export type {LogisticArgs} from './logistic.js';
 export {MultivariateNormalDiag} from './mvn_diag.js';
 export type {MultivariateNormalDiagArgs} from './mvn_diag.js';
+export {MultivariateNormalTriL} from './mvn_tril.js';
+export type {MultivariateNormalTriLArgs} from './mvn_tril.js';
 export {Poisson} from './poisson.js';
 export type {PoissonArgs} from './poisson.js';
 export {Bernoulli} from './bernoulli.js';

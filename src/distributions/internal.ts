@@ -57,3 +57,50 @@ export function oneHot(indices: tf.Tensor, depth: number, dtype: 'float32' | 'in
   if (depth !== 1) return tf.oneHot(indices as tf.Tensor1D, depth, 1, 0, dtype);
   return tf.tidy(() => tf.expandDims(tf.cast(tf.equal(indices, 0), dtype), -1));
 }
+
+/** The diagonal of a `[..., k, k]` matrix, `[..., k]` (differentiable: a masked sum). */
+export function matrixDiagPart(m: tf.Tensor): tf.Tensor {
+  const k = m.shape[m.rank - 1] as number;
+  return tf.sum(tf.mul(m, tf.eye(k)), -1);
+}
+
+/** `diag(d)`: a `[..., k]` vector as the `[..., k, k]` diagonal matrix. */
+export function matrixDiag(d: tf.Tensor): tf.Tensor {
+  const k = d.shape[d.rank - 1] as number;
+  return tf.mul(tf.expandDims(d, -1), tf.eye(k));
+}
+
+/**
+ * `M v` for `M` of shape `batchM + [k, k]` and `v` of shape `batchV + [k]`, batch dims broadcast:
+ * one matMul when `M` has no batch dims, else a broadcast multiply and sum over the last axis.
+ */
+export function matvec(m: tf.Tensor, v: tf.Tensor): tf.Tensor {
+  const k = m.shape[m.rank - 1] as number;
+  if (m.rank === 2) {
+    const flat = tf.matMul(tf.reshape(v, [-1, k]), m, false, true);
+    return tf.reshape(flat, v.shape);
+  }
+  return tf.sum(tf.mul(m, tf.expandDims(v, -2)), -1);
+}
+
+/**
+ * `X = L⁻¹ B` for a lower-triangular `L` of shape `batchL + [k, k]` (entries above the diagonal
+ * must be 0) and `B` of shape `batchB + [k, m]`; the result has the broadcast batch. Forward
+ * substitution by columns of L: row i of X is `R_i / L_ii`, then `R ← R − L[:, i] ⊗ X_i`, so the
+ * cost is k steps of a few tensor ops each (tfjs has no triangular solve); differentiable.
+ */
+export function solveLowerTriangular(l: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const k = l.shape[l.rank - 1] as number;
+  const diag = matrixDiagPart(l);
+  const rows: tf.Tensor[] = [];
+  let r = b;
+  for (let i = 0; i < k; i++) {
+    const xi = tf.div(tf.gather(r, i, r.rank - 2), tf.expandDims(tf.gather(diag, i, diag.rank - 1), -1));
+    rows.push(xi);
+    if (i < k - 1) {
+      const col = tf.gather(l, i, l.rank - 1);  // L[..., :, i]
+      r = tf.sub(r, tf.mul(tf.expandDims(col, -1), tf.expandDims(xi, -2)));
+    }
+  }
+  return tf.stack(rows, (rows[0] as tf.Tensor).rank - 1);
+}
