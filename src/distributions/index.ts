@@ -21,6 +21,8 @@ export {Bernoulli} from './bernoulli.js';
 export type {BernoulliArgs} from './bernoulli.js';
 export {Categorical, OneHotCategorical} from './categorical.js';
 export type {CategoricalArgs} from './categorical.js';
+export {Mixture} from './mixture.js';
+export type {MixtureArgs} from './mixture.js';
 export {MixtureSameFamily} from './mixture_same_family.js';
 export type {MixtureSameFamilyArgs} from './mixture_same_family.js';
 export {Sample} from './sample.js';
