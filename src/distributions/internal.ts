@@ -28,6 +28,17 @@ export function broadcastBatch(t: tf.Tensor, batchShape: number[], eventRank: nu
 }
 
 /**
+ * `t` of shape `sample + batch + rest` with its batch part left-padded by ones to `targetRank`
+ * axes, so that numpy broadcasting aligns batch with batch (not with the sample axes) when a
+ * part's batch rank is below the distribution's.
+ */
+export function alignBatch(t: tf.Tensor, sampleRank: number, batchRank: number, targetRank: number): tf.Tensor {
+  if (batchRank >= targetRank) return t;
+  const ones = new Array<number>(targetRank - batchRank).fill(1);
+  return tf.reshape(t, [...t.shape.slice(0, sampleRank), ...ones, ...t.shape.slice(sampleRank)]);
+}
+
+/**
  * `log Σ_k exp(t_k)` over the last axis, stably: the max is subtracted first, and a slice whose max
  * is −∞ (every term −∞) gives −∞ rather than NaN.
  */

@@ -10,7 +10,7 @@ import {broadcastShapes, shapesEqual} from '../util/shape.js';
 import {Categorical} from './categorical.js';
 import {Distribution, resolveSeed, toTensor} from './distribution.js';
 import type {DistributionArgs, SampleShape, TensorLike} from './distribution.js';
-import {broadcastTo, logSumExpLast} from './internal.js';
+import {alignBatch, broadcastTo, logSumExpLast} from './internal.js';
 
 /** Arguments of {@link Mixture}. */
 export interface MixtureArgs extends DistributionArgs {
@@ -18,16 +18,6 @@ export interface MixtureArgs extends DistributionArgs {
   cat: Categorical;
   /** The K components: any distributions with the same event shape and dtype. */
   components: Distribution[];
-}
-
-/**
- * `t` of shape `sample + batch + rest` with its batch part left-padded by ones to `targetRank`
- * axes, so that numpy broadcasting aligns batch with batch (not with the sample axes).
- */
-function alignBatch(t: tf.Tensor, sampleRank: number, batchRank: number, targetRank: number): tf.Tensor {
-  if (batchRank === targetRank) return t;
-  const ones = new Array<number>(targetRank - batchRank).fill(1);
-  return tf.reshape(t, [...t.shape.slice(0, sampleRank), ...ones, ...t.shape.slice(sampleRank)]);
 }
 
 /**

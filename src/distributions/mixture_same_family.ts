@@ -10,7 +10,7 @@ import {broadcastShapes} from '../util/shape.js';
 import {Categorical} from './categorical.js';
 import {Distribution, resolveSeed, toTensor} from './distribution.js';
 import type {DistributionArgs, SampleShape, TensorLike} from './distribution.js';
-import {broadcastTo, logSumExpLast, oneHot} from './internal.js';
+import {alignBatch, broadcastTo, logSumExpLast, oneHot} from './internal.js';
 
 /** Arguments of {@link MixtureSameFamily}. */
 export interface MixtureSameFamilyArgs extends DistributionArgs {
@@ -99,9 +99,13 @@ export class MixtureSameFamily extends Distribution {
       const batch = this.batchShape;
       // Every component is drawn and the chosen one kept: the K draws cost little for small K and
       // avoid a gather with batch indices.
-      const comps = this.componentsDistribution.sample(sampleShape, stream.next());
+      const cb = this.componentsDistribution.batchShape;
+      const comps = alignBatch(this.componentsDistribution.sample(sampleShape, stream.next()),
+          sampleShape.length, cb.length, batch.length + 1);
       const idx = this.mixtureDistribution.sample(sampleShape, stream.next());
       let mask = oneHot(idx, k, comps.dtype === 'int32' ? 'int32' : 'float32');
+      // A mixture batch of lower rank than the components' is aligned to it past the sample axes.
+      mask = alignBatch(mask, sampleShape.length, this.mixtureDistribution.batchShape.length, batch.length);
       mask = broadcastTo(mask, [...sampleShape, ...batch, k]);
       for (let i = 0; i < this.eventRank; i++) mask = tf.expandDims(mask, -1);
       return tf.sum(tf.mul(comps, mask), sampleShape.length + batch.length);

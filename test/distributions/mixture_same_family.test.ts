@@ -121,4 +121,18 @@ describe('MixtureSameFamily', () => {
       tf.dispose([s, w.logProb(s), w.mean(), w.variance(), w.stddev()]);
     });
   });
+
+  it('sample aligns batch axes of different ranks past the sample axes (mixture [] vs components [3, 2], and [2] vs [2])', () => {
+    const a = new MixtureSameFamily({mixtureDistribution: new Categorical({probs: [0.5, 0.5]}),
+      componentsDistribution: new Normal({loc: tf.zeros([3, 2]), scale: 1})});
+    expect(a.batchShape).toEqual([3]);
+    expect(shapeOf(a.sample([5], 1))).toEqual([5, 3]);
+    // Mixture batch [4] over components of batch [2] (the components broadcast along it).
+    const b = new MixtureSameFamily({mixtureDistribution: new Categorical({logits: tf.zeros([4, 2])}),
+      componentsDistribution: new Normal({loc: [-10, 10], scale: 0.1})});
+    expect(b.batchShape).toEqual([4]);
+    const s = values(b.sample([5], 2));
+    expect(s.length).toBe(20);
+    expect(s.every((v) => Math.abs(Math.abs(v) - 10) < 1)).toBe(true);
+  });
 });
