@@ -10,6 +10,7 @@ export * as io from './io/index.js';
 export * as backends from './backends/index.js';
 export * as util from './util/index.js';
 export * as convert from './convert/index.js';
+export * as laplace from './laplace/index.js';
 
 // Refuse to run on top of a second copy of tfjs-core (see util/tfjs_instances.ts).
 checkOneTfjsCore();
