@@ -15,3 +15,5 @@ export {dropoutLayers, predictMCDropout, withDropoutActive} from './mc_dropout.j
 export type {PredictMCDropoutArgs} from './mc_dropout.js';
 export {predictEnsemble, trainEnsemble} from './ensemble.js';
 export type {PredictEnsembleArgs, TrainEnsembleArgs} from './ensemble.js';
+export {bayesianMethod, customMethod, deterministicMethod, ensembleMethod, evaluateClassifier, mcDropoutMethod} from './methods.js';
+export type {ClassifierEvaluation, PredictiveMethod} from './methods.js';
