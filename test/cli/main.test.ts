@@ -92,7 +92,7 @@ describe('train --baseline (deterministic twin in a child process)', () => {
   beforeAll(async () => {
     r = await run('train', '--fake-data', '--model', 'mlp-flipout', '--backend', 'cpu', '--out', dir,
       '--samples', '2', '--baseline', 'deterministic', '--seed', '5');
-  }, 120_000);
+  }, 400_000);   // a child process training a LeNet-5 on cpu: minutes on a loaded 2-core machine
 
   it('trains lenet5-deterministic alongside, saves it to <out>/baseline and prints its metrics beside the MC ones', () => {
     expect(r.err).not.toMatch(/error|warning/);
