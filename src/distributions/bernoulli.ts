@@ -11,7 +11,12 @@ import {registerKL} from './kl.js';
 import {parseLogitsOrProbs, readGiven} from './logits_probs.js';
 import type {LogitsOrProbs, LogitsOrProbsArgs} from './logits_probs.js';
 
-/** Arguments of {@link Bernoulli}: exactly one of `logits` (log-odds) and `probs` (P(x = 1)). */
+/**
+ * Arguments of {@link Bernoulli}: exactly one of `logits` (log-odds) and `probs` (P(x = 1)).
+ *
+ * @example
+ * const args: tfp.distributions.BernoulliArgs = {logits: [0, 2]};
+ */
 export interface BernoulliArgs extends DistributionArgs, LogitsOrProbsArgs {}
 
 /**

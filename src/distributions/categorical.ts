@@ -14,7 +14,12 @@ import {registerKL} from './kl.js';
 import {parseLogitsOrProbs, readGiven} from './logits_probs.js';
 import type {LogitsOrProbs, LogitsOrProbsArgs} from './logits_probs.js';
 
-/** Arguments of {@link Categorical} and {@link OneHotCategorical}: exactly one of `logits`, `probs`. */
+/**
+ * Arguments of {@link Categorical} and {@link OneHotCategorical}: exactly one of `logits`, `probs`.
+ *
+ * @example
+ * const args: tfp.distributions.CategoricalArgs = {probs: [0.2, 0.3, 0.5]};
+ */
 export interface CategoricalArgs extends DistributionArgs, LogitsOrProbsArgs {}
 
 /**

@@ -9,7 +9,12 @@ import {checkParam, Distribution, paramShape, readParam, toTensor} from './distr
 import type {DistributionArgs, ParamLike, SampleShape, TensorLike} from './distribution.js';
 import {registerKL} from './kl.js';
 
-/** Arguments of {@link Deterministic}. */
+/**
+ * Arguments of {@link Deterministic}.
+ *
+ * @example
+ * const args: tfp.distributions.DeterministicArgs = {loc: [0.3, -0.2], atol: 1e-6};
+ */
 export interface DeterministicArgs extends DistributionArgs {
   /** The point where the mass sits. */
   loc: ParamLike;

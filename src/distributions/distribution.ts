@@ -10,12 +10,21 @@ import {checkElementCount} from '../util/shape.js';
 
 import {crossEntropy as crossEntropyOf, klDivergence as klDivergenceOf} from './kl.js';
 
-/** A tensor, or a number / nested number array that becomes one. */
+/**
+ * A tensor, or a number / nested number array that becomes one.
+ *
+ * @example
+ * const x: tfp.distributions.TensorLike = [[0.5, 1]];  // or tf.tensor2d([[0.5, 1]]), or 0.5
+ */
 export type TensorLike = tf.Tensor | number | number[] | number[][] | number[][][] | number[][][][];
 
 /**
  * A distribution parameter: a value, or a function re-evaluated on every read (TFP's
  * `DeferredTensor`), e.g. `() => softplus(u)` so that gradients reach the variable `u`.
+ *
+ * @example
+ * const u = tf.variable(tf.zeros([3]));
+ * const q = new tfp.distributions.Normal({loc: 0, scale: () => tf.softplus(u)});
  */
 export type ParamLike = TensorLike | (() => tf.Tensor);
 
@@ -39,7 +48,12 @@ export function constantValueOf(p: ParamLike): number | undefined {
   return undefined;
 }
 
-/** `true` for a tfjs tensor (including variables). */
+/**
+ * `true` for a tfjs tensor (including variables).
+ *
+ * @example
+ * tfp.distributions.isTensor(tf.scalar(1));  // true; false for 1 or [1]
+ */
 export function isTensor(v: unknown): v is tf.Tensor {
   return v instanceof tf.Tensor;
 }
@@ -47,6 +61,9 @@ export function isTensor(v: unknown): v is tf.Tensor {
 /**
  * Reads a parameter as a tensor of `dtype`. Numbers and arrays become fresh tensors and functions
  * are re-evaluated, so call this inside `tf.tidy` (every library code path does).
+ *
+ * @example
+ * tf.tidy(() => tfp.distributions.readParam([1, 2]).shape);  // [2]
  */
 export function readParam(p: ParamLike, dtype: tf.DataType = 'float32'): tf.Tensor {
   if (typeof p === 'function') return p();
@@ -87,7 +104,12 @@ export function checkParam(owner: string, name: string, p: unknown): void {
   }
 }
 
-/** A sample shape: a list of non-negative integers, or one non-negative integer `n` (`[n]`). */
+/**
+ * A sample shape: a list of non-negative integers, or one non-negative integer `n` (`[n]`).
+ *
+ * @example
+ * new tfp.distributions.Normal({loc: 0, scale: 1}).sample(3, 7);  // the same as sample([3], 7)
+ */
 export type SampleShape = number | number[];
 
 /**
@@ -174,7 +196,12 @@ export function resolveSeed(seed?: number): number {
   return seed ?? unseeded.next();
 }
 
-/** Common constructor options. */
+/**
+ * Common constructor options.
+ *
+ * @example
+ * new tfp.distributions.Normal({loc: 0, scale: tf.scalar(2), validateArgs: true, name: 'prior'});
+ */
 export interface DistributionArgs {
   /** Check parameters eagerly where possible. Default false. */
   validateArgs?: boolean;
@@ -188,6 +215,13 @@ export interface DistributionArgs {
  * moments have `batchShape + eventShape`; `entropy()` has `batchShape`.
  *
  * Every method returns new tensors: call them inside `tf.tidy` and dispose what you keep.
+ * `cdf`, `logCdf`, `survivalFunction`, `logSurvivalFunction` and `quantile` exist where a subclass
+ * defines them (else `NotImplementedError`); `klDivergence(other)` and `crossEntropy(other)` use
+ * the KL registry.
+ *
+ * @example
+ * const d: tfp.distributions.Distribution = new tfp.distributions.Normal({loc: 0, scale: 1});
+ * tf.tidy(() => d.logProb(d.sample([4], 1)));  // shape [4]
  */
 export abstract class Distribution<V = tf.Tensor> {
   /** The class name as a string literal (minifiers rename classes). */

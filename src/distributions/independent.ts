@@ -11,7 +11,13 @@ import type {DistributionArgs, SampleShape, TensorLike} from './distribution.js'
 import {broadcastBatch, broadcastTo, sumRightmost} from './internal.js';
 import {klDivergence, registerKL} from './kl.js';
 
-/** Arguments of {@link Independent}. */
+/**
+ * Arguments of {@link Independent}.
+ *
+ * @example
+ * const args: tfp.distributions.IndependentArgs = {
+ *   distribution: new tfp.distributions.Normal({loc: [0, 0], scale: 1}), reinterpretedBatchNdims: 1};
+ */
 export interface IndependentArgs extends DistributionArgs {
   /** The base distribution `d`. */
   distribution: Distribution;

@@ -1,4 +1,5 @@
-// tfp.distributions: the distributions the layers need and a KL registry of analytic pairs.
+// tfp.distributions: the distributions (the layers' and the rest of issue 16's), the KL registry of
+// analytic pairs, and cross entropy. docs/DISTRIBUTIONS.md lists them with their Porting notes.
 export {Distribution, readParam, isTensor} from './distribution.js';
 export type {DistributionArgs, ParamLike, SampleShape, TensorLike} from './distribution.js';
 export {crossEntropy, klDivergence, registerKL, lookupKL} from './kl.js';

@@ -12,7 +12,12 @@ import {Distribution, resolveSeed, toTensor} from './distribution.js';
 import type {DistributionArgs, SampleShape, TensorLike} from './distribution.js';
 import {klDivergence, registerKL} from './kl.js';
 
-/** Arguments of {@link JointDistributionSequential}. */
+/**
+ * Arguments of {@link JointDistributionSequential}.
+ *
+ * @example
+ * const args: tfp.distributions.JointDistributionSequentialArgs = {model: [kernelDist, biasDist]};
+ */
 export interface JointDistributionSequentialArgs extends DistributionArgs {
   /**
    * The parts, each a Distribution.

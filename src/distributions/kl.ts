@@ -12,13 +12,24 @@ type AnyDistribution = Distribution<any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type DistributionClass = abstract new (...args: any[]) => AnyDistribution;
 
-/** An analytic KL rule for one pair of classes. */
+/**
+ * An analytic KL rule for one pair of classes: `(q, p) => KL(q ‖ p)` with shape
+ * `broadcast(q.batchShape, p.batchShape)`.
+ *
+ * @example
+ * const rule: tfp.distributions.KLFn<Normal, Normal> = (q, p) => tfp.distributions.klDivergence(q, p);
+ */
 export type KLFn<Q extends AnyDistribution = AnyDistribution, P extends AnyDistribution = AnyDistribution> =
     (q: Q, p: P) => tf.Tensor;
 
 const registry = new Map<object, Map<object, KLFn>>();
 
-/** Options of {@link registerKL}. */
+/**
+ * Options of {@link registerKL}.
+ *
+ * @example
+ * tfp.distributions.registerKL(MyQ, MyP, rule, {override: true});
+ */
 export interface RegisterKLOptions {
   /** Replace a rule already registered for the same pair instead of throwing. Default false. */
   override?: boolean;
@@ -72,7 +83,13 @@ function chain(d: object): object[] {
   return out;
 }
 
-/** The registered rule for the pair, or undefined (closest pair by summed inheritance distance). */
+/**
+ * The registered rule for the pair, or undefined (closest pair by summed inheritance distance).
+ *
+ * @example
+ * const n = new tfp.distributions.Normal({loc: 0, scale: 1});
+ * tfp.distributions.lookupKL(n, n) !== undefined;  // true
+ */
 export function lookupKL(q: AnyDistribution, p: AnyDistribution): KLFn | undefined {
   const qs = chain(q);
   const ps = chain(p);

@@ -10,7 +10,12 @@ import {broadcastShapes} from '../util/shape.js';
 import {checkParam, checkPositive, Distribution, isMutableParam, paramShape, readParam, resolveSeed, toTensor} from './distribution.js';
 import type {DistributionArgs, ParamLike, SampleShape, TensorLike} from './distribution.js';
 
-/** Arguments of {@link Logistic}. */
+/**
+ * Arguments of {@link Logistic}.
+ *
+ * @example
+ * const args: tfp.distributions.LogisticArgs = {loc: 0, scale: [1, 2]};
+ */
 export interface LogisticArgs extends DistributionArgs {
   /** Location μ (the mean, median and mode). */
   loc: ParamLike;

@@ -8,7 +8,12 @@ import {fmt} from '../util/format.js';
 import {checkParam, paramShape, readParam} from './distribution.js';
 import type {ParamLike} from './distribution.js';
 
-/** The two ways to give a discrete distribution's parameters: exactly one of them. */
+/**
+ * The two ways to give a discrete distribution's parameters: exactly one of them.
+ *
+ * @example
+ * new tfp.distributions.Bernoulli({logits: 0});  // or {probs: 0.5}, never both
+ */
 export interface LogitsOrProbsArgs {
   /** Unnormalized log-probabilities (log-odds for Bernoulli). */
   logits?: ParamLike;

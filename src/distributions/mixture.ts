@@ -12,7 +12,14 @@ import {Distribution, resolveSeed, toTensor} from './distribution.js';
 import type {DistributionArgs, SampleShape, TensorLike} from './distribution.js';
 import {alignBatch, broadcastTo, logSumExpLast} from './internal.js';
 
-/** Arguments of {@link Mixture}. */
+/**
+ * Arguments of {@link Mixture}.
+ *
+ * @example
+ * const args: tfp.distributions.MixtureArgs = {
+ *   cat: new tfp.distributions.Categorical({probs: [0.5, 0.5]}),
+ *   components: [new tfp.distributions.Normal({loc: 0, scale: 1}), new tfp.distributions.Poisson({rate: 3})]};
+ */
 export interface MixtureArgs extends DistributionArgs {
   /** The mixture weights π: a Categorical over K classes, one per component. */
   cat: Categorical;

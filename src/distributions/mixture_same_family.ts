@@ -12,7 +12,14 @@ import {Distribution, resolveSeed, toTensor} from './distribution.js';
 import type {DistributionArgs, SampleShape, TensorLike} from './distribution.js';
 import {alignBatch, broadcastTo, logSumExpLast, oneHot} from './internal.js';
 
-/** Arguments of {@link MixtureSameFamily}. */
+/**
+ * Arguments of {@link MixtureSameFamily}.
+ *
+ * @example
+ * const args: tfp.distributions.MixtureSameFamilyArgs = {
+ *   mixtureDistribution: new tfp.distributions.Categorical({probs: [0.5, 0.5]}),
+ *   componentsDistribution: new tfp.distributions.Normal({loc: 0, scale: [1, 2000]})};
+ */
 export interface MixtureSameFamilyArgs extends DistributionArgs {
   /** The mixture weights π: a Categorical over K components, batch `B`. */
   mixtureDistribution: Categorical;

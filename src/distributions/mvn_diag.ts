@@ -13,7 +13,12 @@ import {broadcastBatch, broadcastTo, sumRightmost} from './internal.js';
 import {registerKL} from './kl.js';
 import {klNormalNormal, Normal} from './normal.js';
 
-/** Arguments of {@link MultivariateNormalDiag}. */
+/**
+ * Arguments of {@link MultivariateNormalDiag}.
+ *
+ * @example
+ * const args: tfp.distributions.MultivariateNormalDiagArgs = {loc: [0, 0], scaleDiag: [1, -2]};
+ */
 export interface MultivariateNormalDiagArgs extends DistributionArgs {
   /** Mean, shape `batch + [K]`. */
   loc: ParamLike;

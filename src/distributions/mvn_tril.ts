@@ -23,7 +23,12 @@ function lowerMask(k: number): tf.Tensor {
   return tf.tensor2d(m, [k, k]);
 }
 
-/** Arguments of {@link MultivariateNormalTriL}: at least one of `loc` and `scaleTril`. */
+/**
+ * Arguments of {@link MultivariateNormalTriL}: at least one of `loc` and `scaleTril`.
+ *
+ * @example
+ * const args: tfp.distributions.MultivariateNormalTriLArgs = {loc: [0, 0], scaleTril: [[1, 0], [0.5, 2]]};
+ */
 export interface MultivariateNormalTriLArgs extends DistributionArgs {
   /** Mean μ, shape `batch + [K]`. Default: zeros. */
   loc?: ParamLike;
@@ -104,7 +109,14 @@ export class MultivariateNormalTriL extends Distribution {
     if (hasTril) {
       const p = args.scaleTril as ParamLike;
       // Number arrays are always checked, a tensor only with validateArgs (as checkNonZero does).
-      if (Array.isArray(p) || (this.validateArgs && isTensor(p))) this.checkDiagonal(readParam(p), p);
+      if (Array.isArray(p) || (this.validateArgs && isTensor(p))) {
+        const t = readParam(p);
+        try {
+          this.checkDiagonal(t, p);
+        } finally {
+          if (t !== p) t.dispose();  // the tensor made from a number array
+        }
+      }
     }
     this.checkOnRead = hasTril && this.validateArgs && isMutableParam(args.scaleTril);
   }

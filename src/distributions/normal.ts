@@ -14,7 +14,12 @@ import {logNdtr, ndtr, ndtri} from './special_math.js';
 
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 
-/** Arguments of {@link Normal}. */
+/**
+ * Arguments of {@link Normal}.
+ *
+ * @example
+ * const args: tfp.distributions.NormalArgs = {loc: [0, 1], scale: 0.5};
+ */
 export interface NormalArgs extends DistributionArgs {
   /** Mean μ. */
   loc: ParamLike;
@@ -25,7 +30,12 @@ export interface NormalArgs extends DistributionArgs {
   scale: ParamLike;
 }
 
-/** The parameter shapes of {@link Normal.paramShapes}: one shape per parameter. */
+/**
+ * The parameter shapes of {@link Normal.paramShapes}: one shape per parameter.
+ *
+ * @example
+ * const {loc, scale} = tfp.distributions.Normal.paramShapes([3]);  // [3], [3]
+ */
 export interface NormalParamShapes {
   loc: number[];
   scale: number[];

@@ -12,7 +12,12 @@ import {checkNonNegative, checkParam, Distribution, isMutableParam, paramShape, 
 import type {DistributionArgs, ParamLike, SampleShape, TensorLike} from './distribution.js';
 import {broadcastTo} from './internal.js';
 
-/** Arguments of {@link Poisson}: exactly one of `rate` and `logRate`. */
+/**
+ * Arguments of {@link Poisson}: exactly one of `rate` and `logRate`.
+ *
+ * @example
+ * const args: tfp.distributions.PoissonArgs = {logRate: [0, 1.5]};
+ */
 export interface PoissonArgs extends DistributionArgs {
   /**
    * The rate λ ≥ 0 (a negative number is a `ValueError`; a tensor is checked when `validateArgs`,

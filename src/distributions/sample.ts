@@ -11,7 +11,13 @@ import type {DistributionArgs, SampleShape, TensorLike} from './distribution.js'
 import {broadcastBatch, broadcastTo, range} from './internal.js';
 import {klDivergence, registerKL} from './kl.js';
 
-/** Arguments of {@link Sample}. */
+/**
+ * Arguments of {@link Sample}.
+ *
+ * @example
+ * const args: tfp.distributions.SampleArgs = {
+ *   distribution: new tfp.distributions.Normal({loc: 0, scale: 1}), sampleShape: [3]};
+ */
 export interface SampleArgs extends DistributionArgs {
   /** The distribution `d` drawn i.i.d. */
   distribution: Distribution;

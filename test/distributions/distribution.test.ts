@@ -25,6 +25,11 @@ const DISTS: Array<[string, (extra: Record<string, unknown>) => AnyDist]> = [
     componentsDistribution: N01(), ...e})],
   ['Sample', (e) => new D.Sample({distribution: N01(), sampleShape: 2, ...e})],
   ['JointDistributionSequential', (e) => new D.JointDistributionSequential({model: [N01(), N01()], ...e})],
+  ['Logistic', (e) => new D.Logistic({loc: [0, 1], scale: 1, ...e})],
+  ['Poisson', (e) => new D.Poisson({rate: [0.5, 20], ...e})],
+  ['MultivariateNormalTriL', (e) => new D.MultivariateNormalTriL({loc: [0, 1], scaleTril: [[1, 0], [0.5, 2]], ...e})],
+  ['Mixture', (e) => new D.Mixture({cat: new D.Categorical({logits: [0, 0]}),
+    components: [N01(), new D.Logistic({loc: 0, scale: [1, 2]})], ...e})],
 ];
 const ctorOf = (make: (e: Record<string, unknown>) => AnyDist): new (a: unknown) => AnyDist =>
   make({}).constructor as new (a: unknown) => AnyDist;
