@@ -20,6 +20,7 @@ import type {TextSink} from './progress.js';
 import {runReport} from './report.js';
 import {train} from './train.js';
 import {runUci, UCI_SPEC} from './uci.js';
+import {COMPARE_SPEC, runCompare} from './compare.js';
 
 /** Where a command writes: results to `out`, logs and progress to `err`. */
 export interface Io {
@@ -75,6 +76,7 @@ const SPECS: Record<string, Record<string, OptionSpec>> = {
     ...COMMON,
   },
   uci: UCI_SPEC,
+  compare: COMPARE_SPEC,
 };
 
 const USAGE = `Usage: tfjs-probability <command> [options]
@@ -85,6 +87,7 @@ Commands:
   predict    class probabilities with uncertainty for PNG/JPEG files (28×28) or a JSON file of images
   report     a self-contained HTML report with SVG/PNG figures
   uci        the UCI regression benchmark on the embedded Boston housing data (RMSE, log-likelihood, coverage)
+  compare    uncertainty for the deterministic twin: MC dropout, last-layer Laplace, MOPED, ensemble vs the Bayesian net, under shift
 
 Run \`tfjs-probability <command> --help\` for the options of a command;
 \`tfjs-probability --version\` prints the version.
@@ -159,7 +162,7 @@ export async function main(argv: readonly string[], io: Io = {out: process.stdou
     const specs = Object.hasOwn(SPECS, command) ? SPECS[command] : undefined;
     if (specs === undefined) {
       const near = suggest(command.replace(/^-+/, ''), Object.keys(SPECS));
-      throw new ValueError(`tfjs-probability: command must be one of "train", "evaluate", "predict", "report", "uci"; ` +
+      throw new ValueError(`tfjs-probability: command must be one of "train", "evaluate", "predict", "report", "uci", "compare"; ` +
           `got ${fmt(command)}${near ? ` (did you mean "${near}"?)` : ''}.`);
     }
     const p = parseArgs(command, rest, specs);
@@ -183,6 +186,9 @@ export async function main(argv: readonly string[], io: Io = {out: process.stdou
         break;
       case 'uci':
         await runUci(p, io, (o) => backendFor(o, p));
+        break;
+      case 'compare':
+        await runCompare(p, io, (o) => backendFor(o, p));
         break;
     }
     return 0;
