@@ -1,4 +1,5 @@
-// DNN → BNN: a trained tf.LayersModel rebuilt with its Dense / Conv1D / Conv2D / Conv3D layers replaced
+// DNN → BNN: a trained tf.LayersModel rebuilt with its Dense / Conv1D / Conv2D / Conv3D / LSTM / GRU /
+// SimpleRNN layers replaced
 // by this library's variational layers, initialised by MOPED from the trained weights.
 // Port of bayesian_torch/models/dnn_to_bnn.py (dnn_to_bnn with moped_enable) for tfjs models.
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,10 +9,11 @@ import {defaultMeanFieldNormalFn, defaultMultivariateNormalFn, klDivergenceFn} f
 import {serializedFormOf} from '../layers/fn_registry.js';
 import type {SerializedFn} from '../layers/fn_registry.js';
 import type {Estimator} from '../layers/variational_layer.js';
-import {VariationalLayer} from '../layers/variational_layer.js';
+import {bayesianLayers} from '../layers/model_utils.js';
 // Registers the dense and convolutional variational classes that the rebuilt config names.
 import '../layers/dense_variational.js';
 import '../layers/conv_variational.js';
+import '../layers/recurrent_variational.js';
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 import {checkArgsObject, checkKeys} from '../util/keys.js';
@@ -52,7 +54,7 @@ export interface DnnToBnnArgs {
    */
   bias?: 'pointEstimate' | 'bayesian';
   /**
-   * Which Dense / Conv layers to convert: `(layer, index) => boolean` (index in `model.layers`;
+   * Which Dense / Conv / recurrent layers to convert: `(layer, index) => boolean` (index in `model.layers`;
    * asked only for convertible layers) or `{lastK}`, the last k of them in layer order. Default: all.
    */
   layers?: LayerSelection;
@@ -69,7 +71,10 @@ const OWNER = 'dnnToBnn';
 const ESTIMATORS: readonly Estimator[] = ['reparameterization', 'flipout', 'localReparameterization'];
 const SUFFIX: Readonly<Record<Estimator, string>> = {reparameterization: 'Reparameterization', flipout: 'Flipout',
   localReparameterization: 'LocalReparameterization'};
-const CONVERTIBLE: ReadonlySet<string> = new Set(['Dense', 'Conv1D', 'Conv2D', 'Conv3D']);
+const RECURRENT: ReadonlySet<string> = new Set(['LSTM', 'GRU', 'SimpleRNN']);
+const CONVERTIBLE: ReadonlySet<string> = new Set(['Dense', 'Conv1D', 'Conv2D', 'Conv3D', ...RECURRENT]);
+/** The parameters of a converted layer, in the source layer's weight order. */
+type Part = 'kernel' | 'recurrentKernel' | 'bias';
 
 interface Options {
   estimator: Estimator;
@@ -162,7 +167,27 @@ function variationalEntry(entry: LayerEntry, opts: Options, seed: number | undef
   if (opts.klWeight !== 1) config['klWeight'] = opts.klWeight;
   for (const key of ['batchInputShape', 'dtype'] as const) if (c[key] !== undefined && c[key] !== null) config[key] = c[key];
   let className: string;
-  if (cls === 'Dense') {
+  if (RECURRENT.has(cls)) {
+    if (opts.estimator === 'localReparameterization') {
+      throw new ValueError(`${owner}: recurrent layers convert with estimator "reparameterization" or "flipout"; ` +
+          `got "localReparameterization" (choose the layers with the layers option to convert the others).`);
+    }
+    for (const key of ['dropout', 'recurrentDropout'] as const) {
+      if (typeof c[key] === 'number' && (c[key] as number) > 0) {
+        throw new ValueError(`${owner}: ${key} must be 0 to convert (the Bayesian recurrent layers have no dropout); ` +
+            `got ${fmt(c[key])}.`);
+      }
+    }
+    className = `${cls}${SUFFIX[opts.estimator]}`;
+    for (const key of ['units', 'recurrentActivation', 'useBias', 'returnSequences', 'returnState', 'goBackwards',
+      'stateful', 'unroll'] as const) {
+      if (c[key] !== undefined && c[key] !== null && !(cls === 'SimpleRNN' && key === 'recurrentActivation')) config[key] = c[key];
+    }
+    config['recurrentKernelPosteriorFn'] = posterior as unknown as tf.serialization.ConfigDictValue;
+    config['recurrentKernelPriorFn'] = prior as unknown as tf.serialization.ConfigDictValue;
+    config['recurrentKernelDivergenceFn'] = config['kernelDivergenceFn'] as tf.serialization.ConfigDictValue;
+    delete config['activityRegularizer'];
+  } else if (cls === 'Dense') {
     className = `Dense${SUFFIX[opts.estimator]}`;
     config['units'] = c['units'] as number;
   } else {
@@ -194,8 +219,8 @@ function write(layer: tfl.layers.Layer, suffix: string, value: tf.Tensor): void 
   v.write(value);
 }
 
-/** Writes MOPED's posterior (and prior) of one parameter (`kernel` or `bias`) from the trained values. */
-function writeMoped(layer: tfl.layers.Layer, which: 'kernel' | 'bias', trained: tf.Tensor, opts: Options,
+/** Writes MOPED's posterior (and prior) of one parameter from the trained values. */
+function writeMoped(layer: tfl.layers.Layer, which: Part, trained: tf.Tensor, opts: Options,
     bayesian: boolean): void {
   tf.tidy(() => {
     write(layer, `${which}_posterior_loc`, trained);
@@ -231,8 +256,10 @@ function selected(layers: tfl.layers.Layer[], select: LayerSelection | undefined
  * Converts a trained tf.LayersModel (sequential or functional) to a Bayesian one: a NEW model of the
  * same topology in which each chosen Dense / Conv1D / Conv2D / Conv3D layer becomes this library's
  * variational layer of the same config (units / filters, kernelSize, strides, padding, dataFormat,
- * dilationRate, activation, useBias, activityRegularizer) with the chosen estimator, and every
- * other layer is rebuilt from its config with its weights copied. The source model is not changed.
+ * dilationRate, activation, useBias, activityRegularizer) with the chosen estimator, each chosen
+ * LSTM / GRU / SimpleRNN its Bayesian recurrent layer (kernel and recurrent kernel both variational;
+ * units, activations, returnSequences, returnState, goBackwards, stateful), and every other layer
+ * is rebuilt from its config with its weights copied. The source model is not changed.
  *
  * MOPED (default): posterior loc = the trained kernel (exactly), σ = δ·|w|; the prior is Normal(w,
  * priorScale) with w stored as a non-trainable weight (so it saves), or N(0, 1). The result is not
@@ -241,7 +268,8 @@ function selected(layers: tfl.layers.Layer[], select: LayerSelection | undefined
  * this library (every function it uses is registered).
  *
  * Refused with a `ValueError` naming the layer: nested models, shared layers (used at more than one
- * node), weight-tied layers, custom layers with weights, Conv1D with causal padding.
+ * node), weight-tied layers, custom layers with weights, Conv1D with causal padding, recurrent layers
+ * with dropout or with the local-reparameterization estimator (which only dense and conv layers have).
  *
  * Porting note: bayesian-torch's `dnn_to_bnn` keeps the prior N(prior_mu, prior_sigma) and makes the
  * bias Bayesian; here the default prior is centred on the trained weights (bayesian-torch's MOPED
@@ -269,13 +297,15 @@ export function dnnToBnn(model: tfl.LayersModel, args: DnnToBnnArgs = {}): tfl.L
       copyWeights(src, dst);
       return;
     }
-    if (!(dst instanceof VariationalLayer)) {
+    if (bayesianLayers(dst).length !== 1) {
       throw new ValueError(`${OWNER}: ${describeLayer(dst)} was not rebuilt as a variational layer (internal error).`);
     }
     if (opts.delta === null) return;
-    const [kernel, bias] = src.getWeights();
-    writeMoped(dst, 'kernel', kernel as tf.Tensor, opts, true);
-    if (bias !== undefined) writeMoped(dst, 'bias', bias, opts, opts.bayesianBias);
+    const parts: Part[] = RECURRENT.has(src.getClassName()) ? ['kernel', 'recurrentKernel', 'bias'] : ['kernel', 'bias'];
+    src.getWeights().forEach((w, k) => {
+      const part = parts[k] as Part;
+      writeMoped(dst, part, w, opts, part !== 'bias' || opts.bayesianBias);
+    });
   });
   return out;
 }

@@ -385,7 +385,15 @@ export class LastLayerLaplace {
   }
 }
 
-/** MacKay's probit approximation of E[softmax(f)], f ~ N(mean, diag(variance)): softmax(mean / √(1 + π/8·variance)). */
+/**
+ * MacKay's probit approximation of E[softmax(f)], f ~ N(mean, diag(variance)):
+ * softmax(mean / √(1 + π/8·variance)). A first-order approximation for more than two classes (its
+ * error grows as O(variance); docs/EXISTING_MODELS.md gives measured values).
+ *
+ * @example
+ * const {mean, variance} = la.logitMoments(x);
+ * const probs = tfp.laplace.probit(mean, variance);
+ */
 export function probit(mean: tf.Tensor, variance: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.softmax(tf.div(mean, tf.sqrt(tf.add(1, tf.mul(Math.PI / 8, variance))))));
 }

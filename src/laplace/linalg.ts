@@ -21,6 +21,9 @@ function checkSquare(owner: string, a: Float64Array, n: number): void {
 /**
  * The lower Cholesky factor L of a symmetric positive definite `a` (`a = L Lᵀ`), a new row-major
  * array; throws `NumericalError` when a pivot is not positive.
+ *
+ * @example
+ * const l = tfp.laplace.cholesky(Float64Array.from([4, 2, 2, 3]), 2);   // [2, 0, 1, √2]
  */
 export function cholesky(a: Float64Array, n: number): Float64Array {
   checkSquare('cholesky', a, n);
@@ -42,7 +45,12 @@ export function cholesky(a: Float64Array, n: number): Float64Array {
   return l;
 }
 
-/** `log det A = 2 Σ log L_ii` from the Cholesky factor. */
+/**
+ * `log det A = 2 Σ log L_ii` from the Cholesky factor.
+ *
+ * @example
+ * const logDet = tfp.laplace.logDetFromCholesky(tfp.laplace.cholesky(a, n), n);
+ */
 export function logDetFromCholesky(l: Float64Array, n: number): number {
   let s = 0;
   for (let i = 0; i < n; i++) s += Math.log(l[i * n + i] as number);
@@ -78,6 +86,9 @@ export function matMul(a: Float64Array, b: Float64Array, m: number, k: number, n
 /**
  * The eigendecomposition of a symmetric `a` (only symmetric input is meaningful; `a` is not
  * changed): eigenvalues ascending and orthonormal eigenvectors. O(n³) time, O(n²) memory.
+ *
+ * @example
+ * const {values, vectors} = tfp.laplace.symmetricEigen(Float64Array.from([2, 1, 1, 2]), 2);   // values [1, 3]
  */
 export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   checkSquare('symmetricEigen', a, n);

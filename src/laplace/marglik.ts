@@ -19,7 +19,12 @@ export interface EvidenceTerms {
 /** The smallest and largest prior precision {@link maximizeEvidence} returns. */
 export const PRIOR_PRECISION_RANGE: readonly [number, number] = [1e-8, 1e8];
 
-/** The Laplace log marginal likelihood at prior precision λ > 0. */
+/**
+ * The Laplace log marginal likelihood at prior precision λ > 0.
+ *
+ * @example
+ * const lml = tfp.laplace.logEvidence({eigenvalues, thetaSquaredNorm, logLikelihood}, 1.0);
+ */
 export function logEvidence(terms: EvidenceTerms, lambda: number): number {
   if (!(typeof lambda === 'number' && lambda > 0 && Number.isFinite(lambda))) {
     throw new ValueError(`logMarginalLikelihood: priorPrecision must be a finite number > 0; got ${fmt(lambda)}.`);
@@ -44,6 +49,9 @@ function slope(terms: EvidenceTerms, lambda: number): number {
 /**
  * The prior precision that maximises {@link logEvidence}, clamped to {@link PRIOR_PRECISION_RANGE}:
  * bisection in log λ on the sign of the derivative (to 1e-10 relative).
+ *
+ * @example
+ * const lambda = tfp.laplace.maximizeEvidence({eigenvalues, thetaSquaredNorm, logLikelihood});
  */
 export function maximizeEvidence(terms: EvidenceTerms): number {
   let lo = Math.log(PRIOR_PRECISION_RANGE[0]);

@@ -42,7 +42,13 @@ interface Patchable {
   getNoiseShape?: (x: tf.Tensor) => number[] | undefined;
 }
 
-/** Every dropout layer inside `model` (recursing into nested models), in layer order. */
+/**
+ * Every dropout layer inside `model` (Dropout, SpatialDropout1D, GaussianDropout, AlphaDropout;
+ * recursing into nested models), in layer order.
+ *
+ * @example
+ * if (tfp.predictive.dropoutLayers(model).length === 0) model = tfp.convert.insertDropout(model, {rate: 0.1});
+ */
 export function dropoutLayers(model: tfl.layers.Layer | tfl.LayersModel): tfl.layers.Layer[] {
   const cls = model.getClassName();
   if (MASKED.has(cls) || TRAINING_ONLY.has(cls)) return [model as tfl.layers.Layer];

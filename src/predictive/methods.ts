@@ -25,27 +25,52 @@ export interface PredictiveMethod {
   predict(x: tf.Tensor): tf.Tensor3D;
 }
 
-/** A deterministic model as a predictive with S = 1 (`model.predict`, softmax outputs). */
+/**
+ * A deterministic model as a predictive with S = 1 (`model.predict`, softmax outputs).
+ *
+ * @example
+ * const r = tfp.predictive.evaluateClassifier(tfp.predictive.deterministicMethod(net), xTest, yTest);
+ */
 export function deterministicMethod(model: tfl.LayersModel, name = 'deterministic'): PredictiveMethod {
   return {name, predict: (x) => tf.tidy(() => tf.expandDims(model.predict(x, {batchSize: 256}) as tf.Tensor2D, 0) as tf.Tensor3D)};
 }
 
-/** A Bayesian model of this library's layers: {@link predictMC} with `args`. */
+/**
+ * A Bayesian model of this library's layers: {@link predictMC} with `args`.
+ *
+ * @example
+ * const m = tfp.predictive.bayesianMethod(bnn, {samples: 30});
+ */
 export function bayesianMethod(model: tfl.LayersModel, args: PredictMCArgs = {}, name = 'bayesian'): PredictiveMethod {
   return {name, predict: (x) => predictMC(model, x, args)};
 }
 
-/** MC dropout: {@link predictMCDropout} with `args`. */
+/**
+ * MC dropout: {@link predictMCDropout} with `args`.
+ *
+ * @example
+ * const m = tfp.predictive.mcDropoutMethod(tfp.convert.insertDropout(net, {rate: 0.1}), {samples: 30, seed: 1});
+ */
 export function mcDropoutMethod(model: tfl.LayersModel, args: PredictMCDropoutArgs = {}, name = 'mc dropout'): PredictiveMethod {
   return {name, predict: (x) => predictMCDropout(model, x, args)};
 }
 
-/** A deep ensemble: {@link predictEnsemble}. */
+/**
+ * A deep ensemble: {@link predictEnsemble}.
+ *
+ * @example
+ * const m = tfp.predictive.ensembleMethod(members);
+ */
 export function ensembleMethod(models: readonly tfl.LayersModel[], name = 'ensemble'): PredictiveMethod {
   return {name, predict: (x) => predictEnsemble(models, x, {batchSize: 256})};
 }
 
-/** Anything with a `predict(x) → [S, N, C]` (e.g. `tfp.laplace`'s LastLayerLaplace, with its options bound). */
+/**
+ * Anything with a `predict(x) → [S, N, C]` (e.g. `tfp.laplace`'s LastLayerLaplace, with its options bound).
+ *
+ * @example
+ * const m = tfp.predictive.customMethod('laplace', (x) => la.predict(x, {method: 'mc', samples: 50}));
+ */
 export function customMethod(name: string, predict: (x: tf.Tensor) => tf.Tensor3D): PredictiveMethod {
   if (typeof predict !== 'function') throw new ValueError(`customMethod: predict must be a function; got ${fmt(predict)}.`);
   return {name, predict};

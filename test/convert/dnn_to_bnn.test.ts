@@ -292,3 +292,54 @@ describe('dnnToBnn refusals', () => {
     it(`refuses ${bad.what}`, () => expectTypedError(bad, 64));
   }
 });
+
+describe('dnnToBnn (recurrent layers)', () => {
+  const seed = testSeed();
+
+  function rnnNet(): tf.LayersModel {
+    const m = tf.sequential();
+    m.add(tf.layers.lstm({inputShape: [6, 3], units: 4, returnSequences: true, name: 'lstm'}));
+    m.add(tf.layers.gru({units: 3, returnSequences: true, goBackwards: true, name: 'gru'}));
+    m.add(tf.layers.simpleRNN({units: 2, name: 'rnn'}));
+    m.add(tf.layers.dense({units: 2, name: 'd'}));
+    randomizeWeights(m, seed);
+    return m;
+  }
+
+  for (const estimator of ['reparameterization', 'flipout'] as const) {
+    it(`${estimator}: LSTM / GRU / SimpleRNN become Bayesian recurrent layers that reproduce the source at σ → 0 (1e-5)`, () => {
+      const src = rnnNet();
+      const x = tf.randomNormal([3, 6, 3], 0, 1, 'float32', seed);
+      const want = predict(src, x);
+      const bnn = tfp.convert.dnnToBnn(src, {estimator, moped: {delta: 1e-9}, seed: 2});
+      const suffix = estimator === 'flipout' ? 'Flipout' : 'Reparameterization';
+      expect(bnn.layers.map((l) => l.getClassName())).toEqual([`LSTM${suffix}`, `GRU${suffix}`, `SimpleRNN${suffix}`, `Dense${suffix}`]);
+      expectClose(predict(bnn, x), want, 1e-5, 1e-5);
+      expectClose(tfp.layers.withPosteriorMean(bnn, () => predict(bnn, x)), want, 1e-5, 1e-5);
+    });
+  }
+
+  it('MOPED on the recurrent kernel: loc = the trained recurrent kernel exactly, σ = δ·|w|', () => {
+    const src = rnnNet();
+    const bnn = tfp.convert.dnnToBnn(src, {moped: {delta: 0.2}});
+    const lstm = bnn.getLayer('lstm');
+    const recurrent = (src.getLayer('lstm').getWeights()[1] as tf.Tensor).dataSync();
+    const find = (suffix: string): tf.LayerVariable => lstm.weights.find((w) => w.originalName.endsWith(`/${suffix}`))!;
+    expect(Array.from(find('recurrentKernel_posterior_loc').read().dataSync())).toEqual(Array.from(recurrent));
+    const u = find('recurrentKernel_posterior_untransformed_scale').read().dataSync();
+    const sigma = Array.from(u, (v) => EPS_FLOAT32 + Math.log1p(Math.exp(v)));
+    expectClose(sigma, Array.from(recurrent, (w) => Math.max(0.2 * Math.abs(w), 2 * EPS_FLOAT32)), 1e-9, 2e-6);
+    expect(Array.from(find('recurrentKernel_prior_loc').read().dataSync())).toEqual(Array.from(recurrent));
+  });
+
+  for (const bad of [
+    {what: 'local reparameterization for a recurrent layer', provoke: () => tfp.convert.dnnToBnn(
+        tf.sequential({layers: [tf.layers.lstm({inputShape: [4, 2], units: 2, name: 'seq'})]}), {estimator: 'localReparameterization'}),
+    message: /layer "seq" \(LSTM\): recurrent layers convert with estimator "reparameterization" or "flipout"/},
+    {what: 'a recurrent layer with dropout', provoke: () => tfp.convert.dnnToBnn(
+        tf.sequential({layers: [tf.layers.gru({inputShape: [4, 2], units: 2, recurrentDropout: 0.2, name: 'g'})]})),
+    message: /layer "g" \(GRU\): recurrentDropout must be 0 to convert.*got 0.2/},
+  ]) {
+    it(`refuses ${bad.what}`, () => expectTypedError(bad, 64));
+  }
+});
