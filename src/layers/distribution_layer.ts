@@ -201,7 +201,8 @@ export function distributionLambda(args: DistributionLambdaArgs): DistributionLa
   return new DistributionLambda(args);
 }
 
-function normalizeEventShape(owner: string, eventShape: unknown): number[] {
+/** Validates `eventShape` (a positive integer or a list of them) and returns it as a list (internal). */
+export function normalizeEventShape(owner: string, eventShape: unknown): number[] {
   const shape = typeof eventShape === 'number' ? [eventShape] : eventShape;
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d > 0)) {
     throw new ValueError(`${owner}: eventShape must be a positive integer or a list of them; got ${fmt(eventShape)}.`);
@@ -209,8 +210,8 @@ function normalizeEventShape(owner: string, eventShape: unknown): number[] {
   return shape.slice() as number[];
 }
 
-/** Base of the layers whose input holds `paramsSize(eventShape)` parameters on its last axis. */
-abstract class ParameterizedDistributionLayer extends DistributionLayer {
+/** Base of the layers whose input holds `paramsSize(eventShape)` parameters on its last axis (internal: not re-exported from tfp.layers). */
+export abstract class ParameterizedDistributionLayer extends DistributionLayer {
   readonly eventShape: number[];
 
   protected constructor(owner: string, eventShape: number[], args: DistributionLayerArgs,
