@@ -70,6 +70,9 @@ const softplusInverse = (y: number): number => y + Math.log(-Math.expm1(-y));
 /**
  * Lower Cholesky factor of a symmetric positive definite `[n, n]` matrix, column by column with tf
  * ops, so it is differentiable (tfjs has no linalg.cholesky). O(n) ops: meant for the small K_zz.
+ *
+ * @example
+ * choleskyTf(tf.tensor2d([[4, 2], [2, 3]]));   // [[2, 0], [1, √2]]
  */
 export function choleskyTf(a: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
@@ -91,7 +94,12 @@ export function choleskyTf(a: tf.Tensor2D): tf.Tensor2D {
   });
 }
 
-/** X = L⁻¹ B for lower-triangular `[n, n]` L and `[n, k]` B (forward substitution, differentiable). */
+/**
+ * X = L⁻¹ B for lower-triangular `[n, n]` L and `[n, k]` B (forward substitution, differentiable).
+ *
+ * @example
+ * solveLowerTf(tf.tensor2d([[2, 0], [1, 1]]), tf.tensor2d([[2], [3]]));   // [[1], [2]]
+ */
 export function solveLowerTf(l: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const n = l.shape[0];
@@ -106,10 +114,12 @@ export function solveLowerTf(l: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   });
 }
 
-/** The pieces of the SVGP posterior for inputs x. */
+/** The latent SVGP predictive moments at inputs x. */
 export interface SvgpParts {
-  mean: tf.Tensor;       // [n]
-  variance: tf.Tensor;   // [n], latent f (no noise)
+  /** μ(x), shape [n]. */
+  mean: tf.Tensor;
+  /** σ²(x) of the latent f (no observation noise), shape [n]. */
+  variance: tf.Tensor;
 }
 
 /**
