@@ -10,9 +10,10 @@
 // ('ExponentiatedQuadratic' | 'MaternFiveHalves') and the layer owns its trainable amplitude and
 // length scale (softplus of unconstrained weights), so the layer saves as plain JSON.
 // Porting note: TFP's `variational_loss(y, kl_weight)` adds KL(q(u) ‖ p(u)) · kl_weight to the
-// expected log-likelihood; here the expected log-likelihood is the user's negLogLik on the
-// marginals, and klWeight · KL is added once as a layer loss (set klWeight = 1 / numExamples
-// for a batch-mean loss, as scaleKLByExamples does for the variational layers).
+// expected log-likelihood; here klWeight · KL is added once as a layer loss (set klWeight =
+// 1 / numExamples for a batch-mean loss), and the data term is the model's loss: TFP's expected
+// log-likelihood is `vgpExpectedNegLogLik`; `negLogLik` on the marginals is the predictive-likelihood
+// variant (−log N(y; μ, √(σ² + noise))), which is not TFP's ELBO.
 // Porting note: the output is one GP (TFP's default event_shape [1]); other event shapes are refused.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -30,7 +31,7 @@ import {deserializeKerasObject, isInitializer, serializeKerasObject} from '../ut
 import type {KerasObjectJson} from '../util/keras_objects.js';
 
 import type {Initializer} from './default_fns.js';
-import {DistributionLayer} from './distribution_layer.js';
+import {DistributionLayer, distributionOf} from './distribution_layer.js';
 import type {DistributionLayerArgs} from './distribution_layer.js';
 
 /** The kernels the layer can build. */
@@ -64,6 +65,11 @@ export interface VariationalGaussianProcessArgs extends DistributionLayerArgs {
 
 const OWN_KEYS = ['numInducingPoints', 'kernel', 'amplitude', 'lengthScale', 'inducingIndexPointsInitializer',
   'unconstrainedObservationNoiseVariance', 'jitter', 'klWeight', 'eventShape'];
+
+interface VgpMarginalParts extends SvgpParts {
+  noise: tf.Tensor;
+}
+const vgpParts = new WeakMap<Distribution, VgpMarginalParts>();
 
 const softplusInverse = (y: number): number => y + Math.log(-Math.expm1(-y));
 
@@ -304,9 +310,12 @@ export class VariationalGaussianProcess extends DistributionLayer {
           `got ${fmt(params.shape)}.`);
     }
     const {mean, variance} = this.predictiveMoments(params);
-    const scale = variance.add(this.observationNoiseVariance()).sqrt();
-    return new Independent({distribution: new Normal({loc: mean.expandDims(-1), scale: scale.expandDims(-1)}),
+    const noise = this.observationNoiseVariance();
+    const scale = variance.add(noise).sqrt();
+    const d = new Independent({distribution: new Normal({loc: mean.expandDims(-1), scale: scale.expandDims(-1)}),
       reinterpretedBatchNdims: 1});
+    vgpParts.set(d, {mean, variance, noise});
+    return d;
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
@@ -341,4 +350,28 @@ tf.serialization.registerClass(VariationalGaussianProcess);
  */
 export function variationalGaussianProcess(args: VariationalGaussianProcessArgs): VariationalGaussianProcess {
   return new VariationalGaussianProcess(args);
+}
+
+/**
+ * TFP's expected log-likelihood term of the VGP's `variational_loss`, per example:
+ * −E_q(f)[log N(y; f, noise)] = ½ log(2π·noise) + ((y − μ)² + σ²) / (2·noise). With the layer's
+ * `klWeight · KL` this is the negative ELBO (Hensman et al. 2013). `negLogLik` on the marginals
+ * instead gives −log N(y; μ, √(σ² + noise)), the predictive-likelihood objective, which leaves the
+ * latent band wider at the data.
+ *
+ * @example
+ * model.compile({optimizer: tf.train.adam(0.05), loss: tfp.layers.vgpExpectedNegLogLik});
+ */
+export function vgpExpectedNegLogLik(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const d = distributionOf(yPred);
+    const parts = d === undefined ? undefined : vgpParts.get(d);
+    if (parts === undefined) {
+      throw new ValueError(`vgpExpectedNegLogLik: yPred must be the output of a VariationalGaussianProcess ` +
+          `layer as the model's output; got ${fmt(yPred)}.`);
+    }
+    const {mean, variance, noise} = parts;
+    const y = yTrue.reshape([-1]);
+    return y.sub(mean).square().add(variance).div(noise.mul(2)).add(noise.mul(2 * Math.PI).log().mul(0.5));
+  });
 }

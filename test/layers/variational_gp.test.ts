@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import {describe, expect, it} from 'vitest';
 
 import {distributionOf, negLogLik} from '../../src/layers/distribution_layer.js';
-import {VariationalGaussianProcess, variationalGaussianProcess} from '../../src/layers/variational_gp.js';
+import {VariationalGaussianProcess, variationalGaussianProcess, vgpExpectedNegLogLik} from '../../src/layers/variational_gp.js';
 import {ValueError} from '../../src/util/errors.js';
 
 import {expectClose} from '../helpers/oracles.js';
@@ -101,13 +101,32 @@ describe('VariationalGaussianProcess', () => {
     expectClose(d.stddev(), sd.map((v) => [v]), 1e-4);
   });
 
+  it('vgpExpectedNegLogLik equals ½ log(2π·noise) + ((y − μ)² + σ²_f) / (2·noise) in float64', () => {
+    const layer = fixedLayer();
+    const xs = [[-0.4], [0.9]];
+    const ys = [0.3, -0.2];
+    const {inv} = invDet(kzz());
+    const kxz = xs.map((a) => Z.map((b) => eqK(a, b, AMP, LEN)));
+    const aT = mul(kxz, inv);
+    const mean = mul(aT, tr([LOC])).map((r) => r[0]! + MEAN);
+    const q = mul(aT, tr(kxz));
+    const e = mul(mul(aT, mul(S, tr(S))), tr(aT));
+    const noise = softplus(U_NOISE);
+    const expected = xs.map((_, i) => 0.5 * Math.log(2 * Math.PI * noise) +
+        ((ys[i]! - mean[i]!) ** 2 + AMP * AMP - q[i]![i]! + e[i]![i]!) / (2 * noise));
+    const out = layer.apply(tf.tensor2d(xs)) as tf.Tensor;
+    expectClose(vgpExpectedNegLogLik(tf.tensor2d(ys, [2, 1]), out), expected, 1e-4);
+    expect(() => vgpExpectedNegLogLik(tf.zeros([2, 1]), tf.zeros([2, 1]))).toThrowError(/yPred.*VariationalGaussianProcess/);
+  });
+
   it('MaternFiveHalves builds and gives the prior variance amplitude² + noise far from z', () => {
     const layer = fixedLayer('MaternFiveHalves');
     const out = layer.apply(tf.tensor2d([[50]])) as tf.Tensor;
     expectClose(distributionOf(out)!.variance(), [[AMP * AMP + softplus(U_NOISE)]], 1e-4);
   });
 
-  it('1-D regression with model.fit and negLogLik: the NLL decreases; the band is wider far from the data', async () => {
+  for (const [lossName, lossFn] of [['negLogLik', negLogLik], ['vgpExpectedNegLogLik', vgpExpectedNegLogLik]] as const) {
+  it(`1-D regression with model.fit and ${lossName}: the loss decreases; the band is wider far from the data`, async () => {
     const n = 40;
     const xs = Array.from({length: n}, (_, i) => -1 + 2 * i / (n - 1));
     const ys = xs.map((x, i) => Math.sin(3 * x) + 0.1 * Math.sin(17 * i));   // deterministic "noise"
@@ -115,7 +134,7 @@ describe('VariationalGaussianProcess', () => {
       inducingIndexPointsInitializer: tf.initializers.randomUniform({minval: -1, maxval: 1, seed: 3}),
       unconstrainedObservationNoiseVariance: -2, klWeight: 1 / n, convertToTensorFn: 'mean', lengthScale: 0.5});
     const model = tf.sequential({layers: [layer]});
-    model.compile({optimizer: tf.train.adam(0.05), loss: negLogLik});
+    model.compile({optimizer: tf.train.adam(0.05), loss: lossFn});
     // Evenly spaced inducing points over the data (TFP: scatter them near the data).
     layer.setWeights([tf.linspace(-1, 1, 8).reshape([8, 1]), ...layer.getWeights().slice(1)]);
     const x = tf.tensor2d(xs, [n, 1]);
@@ -136,6 +155,7 @@ describe('VariationalGaussianProcess', () => {
     await model.fit(x, y, {epochs: 3, batchSize: n, verbose: 0});
     expect(tf.memory().numTensors).toBe(before);
   });
+  }
 
   it('round-trips through model.save / tf.loadLayersModel', async () => {
     await import('../../src/io/index.js');
