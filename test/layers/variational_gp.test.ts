@@ -119,6 +119,34 @@ describe('VariationalGaussianProcess', () => {
     expect(() => vgpExpectedNegLogLik(tf.zeros([2, 1]), tf.zeros([2, 1]))).toThrowError(/yPred.*VariationalGaussianProcess/);
   });
 
+  it('gradients of loss + KL through the tf-op Cholesky match central finite differences', () => {
+    const layer = fixedLayer();
+    const x = tf.tensor2d([[-0.8], [0.1], [0.6], [1.4]]);
+    const y = tf.tensor2d([[0.2], [-0.4], [0.9], [0.1]]);
+    const f = (): tf.Scalar => tf.tidy(() => vgpExpectedNegLogLik(y, layer.apply(x) as tf.Tensor).mean()
+        .add(layer.kl()) as tf.Scalar);
+    const vars = layer.trainableWeights.map((w) => (w as unknown as {val: tf.Variable}).val);
+    const {value, grads} = tf.variableGrads(f, vars);
+    value.dispose();
+    const h = 1e-2;   // central differences in float32: error O(h²) plus rounding, tolerance 2e-2
+    for (const v of vars) {
+      const g = grads[v.name]!.dataSync();
+      const base = v.clone();
+      const d = base.dataSync();
+      for (let i = 0; i < d.length; i++) {
+        const at = (e: number): number => {
+          const p = Float32Array.from(d);
+          p[i]! += e;
+          v.assign(tf.tensor(p, base.shape));
+          return f().dataSync()[0]!;
+        };
+        const num = (at(h) - at(-h)) / (2 * h);
+        v.assign(base);
+        expect(Math.abs(g[i]! - num)).toBeLessThan(2e-2 * Math.max(1, Math.abs(num)));
+      }
+    }
+  });
+
   it('MaternFiveHalves builds and gives the prior variance amplitude² + noise far from z', () => {
     const layer = fixedLayer('MaternFiveHalves');
     const out = layer.apply(tf.tensor2d([[50]])) as tf.Tensor;
