@@ -1,11 +1,14 @@
 // tfp.nn's convolution arguments (NN.md §7): rank, filter shape, strides, dilations, padding.
 // Builds on src/variational/conv_args.ts; only the nn-specific rules live here.
-import {checkStridesDilations, normalizePadding, normalizeTuple} from '../variational/conv_args.js';
+import {normalizeTuple} from '../variational/conv_args.js';
 import type {Padding, PaddingArg} from '../variational/conv_args.js';
-import {NotImplementedError, ValueError} from '../util/errors.js';
+import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 
 import {checkSize} from './affine.js';
+import {checkTransposeStridesDilations, nnPadding} from './convolution_util.js';
+
+export {nnPadding};
 
 /** Options shared by every nn convolution. */
 export interface ConvOptionsBase {
@@ -30,19 +33,6 @@ export interface NnConvArgs {
   dilations: number[];
 }
 
-/**
- * `'valid' | 'same'` from a case-insensitive `'VALID'`/`'SAME'`; `'CAUSAL'` and `'FULL'` are a
- * `NotImplementedError`, anything else a `ValueError`.
- */
-export function nnPadding(owner: string, value: unknown): Padding {
-  const v = typeof value === 'string' ? value.toUpperCase() : value;
-  if (v === 'CAUSAL' || v === 'FULL') {
-    throw new NotImplementedError(`${owner}: padding must be "VALID" or "SAME" ("CAUSAL" and "FULL" are ` +
-        `not implemented); got ${fmt(value)}.`);
-  }
-  return normalizePadding(owner, value);
-}
-
 /** Checks and normalises the convolution arguments of an nn layer. */
 export function nnConvArgs(owner: string, inputSize: unknown, outputSize: unknown, filterShape: unknown,
     options: ConvOptionsBase, allowedRanks: number[] = [1, 2, 3], transposed = false): NnConvArgs {
@@ -54,11 +44,10 @@ export function nnConvArgs(owner: string, inputSize: unknown, outputSize: unknow
   const r = rank as 1 | 2 | 3;
   const strides = normalizeTuple(owner, 'strides', options.strides === undefined ? 1 : options.strides, r, true);
   const dilations = normalizeTuple(owner, 'dilations', options.dilations === undefined ? 1 : options.dilations, r, true);
-  if (transposed && strides.some((s) => s > 1) && dilations.some((d) => d > 1)) {
-    throw new NotImplementedError(`${owner}: strides > 1 together with dilations > 1 is not implemented; ` +
-        `got strides ${fmt(strides)} and dilations ${fmt(dilations)}.`);
-  }
-  checkStridesDilations(owner, strides, dilations, 'strides', 'dilations');
+  // TFP's make_convolution_fn computes strides > 1 with dilations > 1 (only transposed convolutions
+  // refuse it). tfjs's conv ops refuse the pair, but ConvOp convolves the zero-inserted kernel with
+  // dilation 1 (src/variational/linear_op.ts), which equals TF's result for both paddings.
+  if (transposed) checkTransposeStridesDilations(owner, strides, dilations);
   return {
     rank: r,
     inputSize: checkSize(owner, 'inputSize', inputSize),
@@ -69,3 +58,4 @@ export function nnConvArgs(owner: string, inputSize: unknown, outputSize: unknow
     dilations,
   };
 }
+

@@ -19,6 +19,9 @@ import type {Initializer} from './initializers.js';
 import {makeVariable, trackVariables, variablesLoad, variablesSave, variablesSummary} from './layer.js';
 
 export {variablesLoad, variablesSave, variablesSummary};
+// NN.md §10: TFP's convolution argument helpers (convolution_util.py).
+export {prepareConvArgs, prepareTupleArgument} from './convolution_util.js';
+export type {PreparedConvArgs} from './convolution_util.js';
 
 /** Arguments of a weight factory (NN.md §5), after `(kernelShape, biasShape)`. */
 export interface KernelBiasFactoryArgs {
