@@ -257,3 +257,28 @@ describe('memory', () => {
     }
   });
 });
+
+describe("convertToTensorFn 'mean' and 'mode'", () => {
+  const out = (layer: tf.layers.Layer, p: number[][]): number[] =>
+    tf.tidy(() => Array.from((layer.apply(tf.tensor2d(p)) as tf.Tensor).dataSync()));
+  it('MixtureNormal mean = Σ π_k μ_k', () => {
+    const w = logSoftmax([0.4, -0.3]).map(Math.exp);
+    expectClose(out(mixtureNormal({numComponents: 2, convertToTensorFn: 'mean'}), [[0.4, -0.3, -1, 0.2, 1.5, -0.7]]),
+        [w[0]! * -1 + w[1]! * 1.5], 1e-5, 1e-5);
+  });
+  it('CategoricalMixtureOfOneHotCategorical mean = Σ π_k softmax(logits_k) (TFP: prob of each one-hot)', () => {
+    const w = logSoftmax([0.2, -0.4]).map(Math.exp);
+    const c0 = logSoftmax([1, 0, -1]).map(Math.exp);
+    const c1 = logSoftmax([0.5, 0.3, -2]).map(Math.exp);
+    expectClose(out(categoricalMixtureOfOneHotCategorical({eventSize: 3, numComponents: 2, convertToTensorFn: 'mean'}),
+        [[0.2, -0.4, 1, 0, -1, 0.5, 0.3, -2]]), c0.map((v, i) => w[0]! * v + w[1]! * c1[i]!), 1e-5, 1e-5);
+  });
+  it('IndependentPoisson mean = exp(input), mode = ⌊exp(input)⌋; MVN-TriL and Logistic mode = loc', () => {
+    expectClose(out(independentPoisson({eventShape: 2, convertToTensorFn: 'mean'}), [[0.3, 1.5]]),
+        [Math.exp(0.3), Math.exp(1.5)], 1e-5, 1e-5);
+    expectClose(out(independentPoisson({eventShape: 2, convertToTensorFn: 'mode'}), [[0.3, 1.5]]),
+        [Math.floor(Math.exp(0.3)), Math.floor(Math.exp(1.5))], 0, 0);
+    expectClose(out(multivariateNormalTriL({eventSize: 2, convertToTensorFn: 'mode'}), [[0.3, -0.2, 1, 2, 3]]), [0.3, -0.2], 1e-6);
+    expectClose(out(independentLogistic({convertToTensorFn: 'mode'}), [[0.7, -3]]), [0.7], 1e-6);
+  });
+});
