@@ -5,6 +5,8 @@
 //
 // Porting note: the mixtures have no mode (TFP's MixtureSameFamily defines none either):
 // `convertToTensorFn: 'mode'` on them is a ValueError at construction, naming the argument.
+// Porting note: `eventShape` defaults to `[1]` (TFP: `()`), as this package's IndependentNormal does;
+// TFP's `validate_args` and `sample_dtype` are not ported (samples are float32).
 import * as tf from '@tensorflow/tfjs-core';
 
 import {Categorical, OneHotCategorical as OneHotCategoricalDistribution} from '../distributions/categorical.js';
