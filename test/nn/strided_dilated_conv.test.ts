@@ -4,7 +4,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {describe, expect, it} from 'vitest';
 
-import {Convolution, ConvolutionTranspose} from '../../src/nn/index.js';
+import {
+  Convolution, ConvolutionTranspose, ConvolutionV2, ConvolutionVariationalReparameterization, posteriorMean,
+} from '../../src/nn/index.js';
 import {Conv2DFlipout} from '../../src/layers/conv_variational.js';
 import {NotImplementedError} from '../../src/util/errors.js';
 import {expectClose} from '../helpers/oracles.js';
@@ -117,6 +119,32 @@ describe('Convolution with strides > 1 and dilations > 1 equals the float64 dire
         expect(tf.memory().numTensors).toBe(before);
       });
     }
+  }
+});
+
+describe('the other forward nn convolutions compute strides × dilations too', () => {
+  const cs = CASES[2] as (typeof CASES)[number];
+  for (const padding of ['VALID', 'SAME'] as const) {
+    const g = geometry(cs, padding === 'SAME', 2, 2, 3);
+    const xs = values(g.n * g.h * g.w * g.c, 0.3);
+    const ks = values(g.fh * g.fw * g.c * g.o, 1.1);
+    const opts = {strides: cs.strides, padding, dilations: cs.dilations};
+    it(`ConvolutionV2 (matrix kernel [fh·fw·in, out]) equals the float64 reference (${padding})`, () => {
+      const layer = new ConvolutionV2(g.c, g.o, cs.filter, opts);
+      (layer.kernel as tf.Variable).assign(tf.tensor(ks, [g.fh * g.fw * g.c, g.o]));
+      const y = tf.tidy(() => layer.call(tf.tensor(xs, [g.n, ...cs.spatial, g.c])) as tf.Tensor);
+      expectClose(y, Array.from(refConv(g, xs, ks).y), 1e-5, 1e-5);
+      y.dispose();
+    });
+    it(`ConvolutionVariationalReparameterization at the posterior mean equals the reference (${padding})`, () => {
+      const layer = new ConvolutionVariationalReparameterization(g.c, g.o, cs.filter,
+          {...opts, posteriorValueFn: posteriorMean});
+      (layer.trainableVariables[0] as tf.Variable).assign(tf.tensor(ks, [...cs.filter, g.c, g.o]));
+      (layer.trainableVariables[2] as tf.Variable).assign(tf.zeros([g.o]));
+      const y = tf.tidy(() => layer.call(tf.tensor(xs, [g.n, ...cs.spatial, g.c])) as tf.Tensor);
+      expectClose(y, Array.from(refConv(g, xs, ks).y), 1e-5, 1e-5);
+      y.dispose();
+    });
   }
 });
 
