@@ -11,6 +11,7 @@ export * as backends from './backends/index.js';
 export * as util from './util/index.js';
 export * as convert from './convert/index.js';
 export * as laplace from './laplace/index.js';
+export * as psdKernels from './psd_kernels/index.js';
 
 // Refuse to run on top of a second copy of tfjs-core (see util/tfjs_instances.ts).
 checkOneTfjsCore();

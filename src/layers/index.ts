@@ -135,6 +135,15 @@ export {DistributionLambda, distributionLambda, DistributionLayer, distributionO
   oneHotCategorical} from './distribution_layer.js';
 export type {ConvertToTensor, DistributionLambdaArgs, DistributionLayerArgs, IndependentNormalArgs,
   IndependentDistributionLayerArgs, MakeDistributionFromTensor, OneHotCategoricalLayerArgs} from './distribution_layer.js';
+export {CategoricalMixtureOfOneHotCategorical, categoricalMixtureOfOneHotCategorical, IndependentLogistic,
+  independentLogistic, IndependentPoisson, independentPoisson, MixtureLogistic, mixtureLogistic, MixtureNormal,
+  mixtureNormal, MixtureSameFamily, mixtureSameFamily, MultivariateNormalTriL, multivariateNormalTriL,
+} from './distribution_layers_extra.js';
+export type {CategoricalMixtureOfOneHotCategoricalArgs, IndependentExtraArgs, MixtureLayerArgs,
+  MixtureSameFamilyLayerArgs, MultivariateNormalTriLLayerArgs, SerializedComponentLayer,
+} from './distribution_layers_extra.js';
+export {VariationalGaussianProcess, variationalGaussianProcess, vgpExpectedNegLogLik} from './variational_gp.js';
+export type {SvgpParts, VariationalGaussianProcessArgs, VgpKernelName} from './variational_gp.js';
 export * as functional from './functional.js';
 export {AutoregressiveTransform, autoregressiveTransform, AutoregressiveTransformed} from './autoregressive_transform.js';
 export type {AutoregressiveTransformArgs} from './autoregressive_transform.js';
