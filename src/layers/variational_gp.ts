@@ -86,15 +86,15 @@ export function choleskyTf(a: tf.Tensor2D): tf.Tensor2D {
     const cols: tf.Tensor[] = [];
     const rowIdx = tf.range(0, n, 1, 'int32');
     for (let j = 0; j < n; j++) {
-      let v = a.slice([0, j], [n, 1]);
+      let v = tf.slice(a, [0, j], [n, 1]);
       if (j > 0) {
         // concat, not stack: tfjs's Unpack gradient fails when some slices get no gradient.
         const prev = tf.concat(cols, 1);                   // [n, j]
-        v = v.sub(prev.matMul(prev.slice([j, 0], [1, j]).transpose()));
+        v = tf.sub(v, tf.matMul(prev, tf.transpose(tf.slice(prev, [j, 0], [1, j]))));
       }
-      const d = v.slice([j, 0], [1, 1]).sqrt();
-      const mask = tf.cast(tf.greaterEqual(rowIdx, j), 'float32').reshape([n, 1]);
-      cols.push(v.div(d).mul(mask));
+      const d = tf.sqrt(tf.slice(v, [j, 0], [1, 1]));
+      const mask = tf.reshape(tf.cast(tf.greaterEqual(rowIdx, j), 'float32'), [n, 1]);
+      cols.push(tf.mul(tf.div(v, d), mask));
     }
     return tf.concat(cols, 1) as tf.Tensor2D;
   });
@@ -112,9 +112,9 @@ export function solveLowerTf(l: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
     const k = b.shape[1];
     const rows: tf.Tensor[] = [];
     for (let i = 0; i < n; i++) {
-      let r = b.slice([i, 0], [1, k]);
-      if (i > 0) r = r.sub(l.slice([i, 0], [1, i]).matMul(tf.concat(rows, 0)));
-      rows.push(r.div(l.slice([i, i], [1, 1])));
+      let r = tf.slice(b, [i, 0], [1, k]);
+      if (i > 0) r = tf.sub(r, tf.matMul(tf.slice(l, [i, 0], [1, i]), tf.concat(rows, 0)));
+      rows.push(tf.div(r, tf.slice(l, [i, i], [1, 1])));
     }
     return tf.concat(rows, 0) as tf.Tensor2D;
   });
@@ -230,7 +230,7 @@ export class VariationalGaussianProcess extends DistributionLayer {
         c(this.unconstrainedObservationNoiseVariance));
     this.wMean = this.addWeight('mean', [], 'float32', tfl.initializers.zeros());
     // Added once: tfjs keeps every addLoss thunk and evaluates it in the optimizer's tape.
-    this.addLoss(() => tf.tidy(() => this.kl().mul(this.klWeight) as tf.Scalar));
+    this.addLoss(() => tf.tidy(() => tf.mul(this.kl(), this.klWeight) as tf.Scalar));
     this.built = true;
   }
 
@@ -259,11 +259,11 @@ export class VariationalGaussianProcess extends DistributionLayer {
     const [z, , s] = this.weightsOrThrow();
     const m = this.numInducingPoints;
     const zz = z!.read() as tf.Tensor2D;
-    const kzz = kernel.matrix(zz, zz).add(tf.eye(m).mul(this.jitter)) as tf.Tensor2D;
+    const kzz = tf.add(kernel.matrix(zz, zz), tf.mul(tf.eye(m), this.jitter)) as tf.Tensor2D;
     // TFP reads the scale as LinearOperatorLowerTriangular: the upper triangle is ignored. A
     // constant mask, not tf.linalg.bandPart, whose unstack-based gradient fails in tfjs.
     const lower = tf.tensor2d(Array.from({length: m * m}, (_, i) => (i % m <= Math.floor(i / m) ? 1 : 0)), [m, m]);
-    const tril = s!.read().mul(lower) as tf.Tensor2D;
+    const tril = tf.mul(s!.read(), lower) as tf.Tensor2D;
     return {z: zz, l: choleskyTf(kzz), s: tril};
   }
 
@@ -273,14 +273,14 @@ export class VariationalGaussianProcess extends DistributionLayer {
       const kernel = this.kernel();
       const {l, s} = this.factors(kernel);
       const m = this.numInducingPoints;
-      const loc = this.weightsOrThrow()[1]!.read().reshape([m, 1]) as tf.Tensor2D;
+      const loc = tf.reshape(this.weightsOrThrow()[1]!.read(), [m, 1]) as tf.Tensor2D;
       // 2·KL = ‖L⁻¹S‖²_F + ‖L⁻¹m‖² − M + 2Σ log L_ii − 2Σ log|S_ii|
       const ls = solveLowerTf(l, s);
       const lm = solveLowerTf(l, loc);
       const eye = tf.eye(m);
-      const logDetL = l.mul(eye).sum(0).log().sum();
-      const logDetS = s.mul(eye).sum(0).abs().log().sum();
-      return ls.square().sum().add(lm.square().sum()).sub(m).add(logDetL.sub(logDetS).mul(2)).mul(0.5) as tf.Scalar;
+      const logDetL = tf.sum(tf.log(tf.sum(tf.mul(l, eye), 0)));
+      const logDetS = tf.sum(tf.log(tf.abs(tf.sum(tf.mul(s, eye), 0))));
+      return tf.mul(tf.add(tf.sub(tf.add(tf.sum(tf.square(ls)), tf.sum(tf.square(lm))), m), tf.mul(tf.sub(logDetL, logDetS), 2)), 0.5) as tf.Scalar;
     });
   }
 
@@ -293,13 +293,13 @@ export class VariationalGaussianProcess extends DistributionLayer {
       const [, locW, , , , , meanW] = this.weightsOrThrow();
       const x2 = x as tf.Tensor2D;
       const a = solveLowerTf(l, kernel.matrix(z, x2) as tf.Tensor2D);           // L⁻¹ K_zx, [M, n]
-      const lm = solveLowerTf(l, locW!.read().reshape([m, 1]) as tf.Tensor2D);    // L⁻¹ m
+      const lm = solveLowerTf(l, tf.reshape(locW!.read(), [m, 1]) as tf.Tensor2D);    // L⁻¹ m
       const ls = solveLowerTf(l, s);                                              // L⁻¹ S
-      const mean = a.transpose().matMul(lm).reshape([-1]).add(meanW!.read());
+      const mean = tf.add(tf.reshape(tf.matMul(tf.transpose(a), lm), [-1]), meanW!.read());
       const kxx = kernel.apply(x2, x2);
-      const q = a.square().sum(0);                                   // diag(K_xz K_zz⁻¹ K_zx)
-      const extra = a.transpose().matMul(ls).square().sum(1);       // ‖Sᵀ L⁻ᵀ L⁻¹ K_zx‖²
-      const variance = tf.relu(kxx.sub(q)).add(extra);
+      const q = tf.sum(tf.square(a), 0);                             // diag(K_xz K_zz⁻¹ K_zx)
+      const extra = tf.sum(tf.square(tf.matMul(tf.transpose(a), ls)), 1);   // ‖Sᵀ L⁻ᵀ L⁻¹ K_zx‖²
+      const variance = tf.add(tf.relu(tf.sub(kxx, q)), extra);
       return {mean, variance};
     });
   }
@@ -311,8 +311,8 @@ export class VariationalGaussianProcess extends DistributionLayer {
     }
     const {mean, variance} = this.predictiveMoments(params);
     const noise = this.observationNoiseVariance();
-    const scale = variance.add(noise).sqrt();
-    const d = new Independent({distribution: new Normal({loc: mean.expandDims(-1), scale: scale.expandDims(-1)}),
+    const scale = tf.sqrt(tf.add(variance, noise));
+    const d = new Independent({distribution: new Normal({loc: tf.expandDims(mean, -1), scale: tf.expandDims(scale, -1)}),
       reinterpretedBatchNdims: 1});
     vgpParts.set(d, {mean, variance, noise});
     return d;
@@ -371,7 +371,7 @@ export function vgpExpectedNegLogLik(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Ten
           `layer as the model's output; got ${fmt(yPred)}.`);
     }
     const {mean, variance, noise} = parts;
-    const y = yTrue.reshape([-1]);
-    return y.sub(mean).square().add(variance).div(noise.mul(2)).add(noise.mul(2 * Math.PI).log().mul(0.5));
+    const y = tf.reshape(yTrue, [-1]);
+    return tf.add(tf.div(tf.add(tf.square(tf.sub(y, mean)), variance), tf.mul(noise, 2)), tf.mul(tf.log(tf.mul(noise, 2 * Math.PI)), 0.5));
   });
 }

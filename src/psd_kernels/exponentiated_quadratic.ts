@@ -1,6 +1,6 @@
 // The exponentiated quadratic (squared exponential, RBF) kernel.
 // Port of tensorflow_probability/python/math/psd_kernels/exponentiated_quadratic.py.
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 
 import {PositiveSemidefiniteKernel} from './positive_semidefinite_kernel.js';
 import type {KernelArgs} from './positive_semidefinite_kernel.js';
@@ -18,6 +18,6 @@ export class ExponentiatedQuadratic extends PositiveSemidefiniteKernel {
   }
 
   protected override fromScaledSquaredDistance(r2: tf.Tensor): tf.Tensor {
-    return r2.mul(-0.5).exp();
+    return tf.exp(tf.mul(r2, -0.5));
   }
 }

@@ -21,7 +21,7 @@ export class MaternFiveHalves extends PositiveSemidefiniteKernel {
   protected override fromScaledSquaredDistance(r2: tf.Tensor): tf.Tensor {
     // √ of a floor: d√r²/dr² is infinite at 0 (the diagonal); below the floor the gradient is 0,
     // which is the true derivative of this kernel at r = 0.
-    const r = tf.maximum(r2, 1e-20).sqrt().mul(Math.sqrt(5));
-    return r.add(1).add(r2.mul(5 / 3)).mul(r.neg().exp());
+    const r = tf.mul(tf.sqrt(tf.maximum(r2, 1e-20)), Math.sqrt(5));
+    return tf.mul(tf.add(tf.add(r, 1), tf.mul(r2, 5 / 3)), tf.exp(tf.neg(r)));
   }
 }

@@ -60,14 +60,14 @@ export abstract class PositiveSemidefiniteKernel {
   private fromSquaredDistance(sq: tf.Tensor): tf.Tensor {
     const ls = tf.cast(this.lengthScale, 'float32') as tf.Tensor;
     const amp = tf.cast(this.amplitude, 'float32') as tf.Tensor;
-    return this.fromScaledSquaredDistance(sq.div(ls.square())).mul(amp.square());
+    return tf.mul(this.fromScaledSquaredDistance(tf.div(sq, tf.square(ls))), tf.square(amp));
   }
 
   /** k(x1, x2) over the last (feature) axis; the other axes broadcast. */
   apply(x1: tf.Tensor, x2: tf.Tensor): tf.Tensor {
     this.checkInput('x1', x1, 1);
     this.checkInput('x2', x2, 1);
-    return tf.tidy(() => this.fromSquaredDistance(tf.sub(x1, x2).square().sum(-1)));
+    return tf.tidy(() => this.fromSquaredDistance(tf.sum(tf.square(tf.sub(x1, x2)), -1)));
   }
 
   /** The Gram matrix K[i, j] = k(x1[i], x2[j]) of `[n, d]` and `[m, d]` inputs, shape `[n, m]`. */
@@ -80,6 +80,6 @@ export abstract class PositiveSemidefiniteKernel {
     }
     // Differences rather than ‖a‖² + ‖b‖² − 2ab: no cancellation, exact zeros on the diagonal.
     return tf.tidy(() => this.fromSquaredDistance(
-        tf.sub(x1.expandDims(1), x2.expandDims(0)).square().sum(-1)));
+        tf.sum(tf.square(tf.sub(tf.expandDims(x1, 1), tf.expandDims(x2, 0))), -1)));
   }
 }
