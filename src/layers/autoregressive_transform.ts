@@ -13,9 +13,10 @@ import {fmt} from '../util/format.js';
 
 import {AutoregressiveNetwork} from './autoregressive.js';
 import type {AutoregressiveNetworkArgs} from './autoregressive.js';
-import {DistributionLayer, distributionOf} from './distribution_layer.js';
+import {DISTRIBUTION_LAYER_KEYS, DistributionLayer, distributionOf} from './distribution_layer.js';
 import type {DistributionLayerArgs} from './distribution_layer.js';
 import {checkLayerArgs} from './layer_args.js';
+import {adoptWeights} from './sublayers.js';
 
 const OWNER = 'AutoregressiveTransform';
 
@@ -111,7 +112,7 @@ export class AutoregressiveTransform extends DistributionLayer {
   readonly made: AutoregressiveNetwork;
 
   constructor(args: AutoregressiveTransformArgs) {
-    checkLayerArgs(OWNER, args, ['made', 'convertToTensorFn', 'seed']);
+    checkLayerArgs(OWNER, args, ['made', ...DISTRIBUTION_LAYER_KEYS]);
     super(OWNER, {...args, made: undefined} as DistributionLayerArgs, ['made']);
     const given: unknown = args.made;
     let made: AutoregressiveNetwork;
@@ -139,9 +140,8 @@ export class AutoregressiveTransform extends DistributionLayer {
     tf.tidy(() => {
       this.made.apply(tf.zeros([1, d]));
     });
-    const owned = new Set(this.weights);
-    for (const w of this.made.weights) if (!owned.has(w)) this._trainableWeights.push(w);
-    this.built = true;
+    adoptWeights(this, this.made);
+    super.build(inputShape);
   }
 
   override makeDistribution(input: tf.Tensor): Distribution {

@@ -22,10 +22,14 @@ import {distributionOf} from './distribution_layer.js';
 import {describeFn, registerFn, resolveFn, serializeFn} from './fn_registry.js';
 import type {SerializedFn} from './fn_registry.js';
 import {checkLayerArgs} from './layer_args.js';
+import {adoptWeights, isLayerLike} from './sublayers.js';
+import type {LayerLikeCallable} from './sublayers.js';
 import {BlockwiseInitializer, VariableLayer} from './variable_layer.js';
 import type {VariableLayerArgs} from './variable_layer.js';
 import {checkPositiveInt} from './variational_layer.js';
 import type {ActivationArg, LayerArgs} from './variational_layer.js';
+
+export type {LayerLikeCallable};
 
 /**
  * Something that maps the layer's inputs to a distribution over the weight vector: a plain function,
@@ -34,13 +38,6 @@ import type {ActivationArg, LayerArgs} from './variational_layer.js';
  * of a layer-like object become weights of the owning DenseVariational.
  */
 export type DistributionCallable = ((x: tf.Tensor) => Distribution) | LayerLikeCallable;
-
-/** A layer-like {@link DistributionCallable}. */
-export interface LayerLikeCallable {
-  apply(x: tf.Tensor): unknown;
-  readonly trainableWeights: tfl.LayerVariable[];
-  readonly nonTrainableWeights: tfl.LayerVariable[];
-}
 
 /**
  * `(kernelSize, biasSize, dtype)` → a {@link DistributionCallable} over vectors of length
@@ -74,11 +71,6 @@ export interface DenseVariationalV2Args extends Omit<LayerArgs, 'activityRegular
    * Porting note: TFP draws unseeded.
    */
   seed?: number | null;
-}
-
-function isLayerLike(v: unknown): v is LayerLikeCallable {
-  return typeof v === 'object' && v !== null && typeof (v as LayerLikeCallable).apply === 'function' &&
-      Array.isArray((v as LayerLikeCallable).trainableWeights);
 }
 
 const OWNER = 'DenseVariational';
@@ -218,7 +210,7 @@ export class DenseVariational extends tfl.layers.Layer {
               `kernelSize + biasSize = ${n}; got eventShape ${fmt(d.eventShape)}.`);
         }
       });
-      if (isLayerLike(callable)) this.adoptWeights(callable);
+      if (isLayerLike(callable)) adoptWeights(this, callable);
       return callable as DistributionCallable;
     };
     this.posterior = make('makePosteriorFn', this.makePosteriorFn);
@@ -244,15 +236,6 @@ export class DenseVariational extends tfl.layers.Layer {
           `be defined; got shape ${fmt(shape)}.`);
     }
     return last;
-  }
-
-  private adoptWeights(callable: LayerLikeCallable): void {
-    // tfjs lists a weight whose own `trainable` is false among the non-trainable weights even when
-    // it sits in `_trainableWeights` (the only list a subclass can reach).
-    const owned = new Set(this.weights);
-    for (const w of [...callable.trainableWeights, ...callable.nonTrainableWeights]) {
-      if (!owned.has(w)) this._trainableWeights.push(w);
-    }
   }
 
   private keep(which: 'input' | 'sample' | 'output', value: tf.Tensor | null): void {

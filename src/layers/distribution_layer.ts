@@ -22,23 +22,33 @@ import {Independent} from '../distributions/independent.js';
 import {Normal} from '../distributions/normal.js';
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
+import {deserializeKerasObject, isRegularizer, serializeKerasObject} from '../util/keras_objects.js';
+import type {KerasObjectJson} from '../util/keras_objects.js';
 import {checkSeed, SeedStream} from '../util/seed.js';
 import {sizeOf} from '../util/shape.js';
 
 import {resolveFn, serializeFn} from './fn_registry.js';
 import type {SerializedFn} from './fn_registry.js';
+import type {Regularizer} from './default_fns.js';
 import {checkLayerArgs} from './layer_args.js';
+import {adoptWeights, recordAppliedLayers} from './sublayers.js';
+import type {LayerLikeCallable} from './sublayers.js';
 import type {LayerArgs} from './variational_layer.js';
 
 /** How a distribution layer turns its distribution into its tensor output. */
 export type ConvertToTensor = 'sample' | 'mean' | 'mode';
 
 /** Arguments shared by the distribution layers. */
-export interface DistributionLayerArgs extends LayerArgs {
+export interface DistributionLayerArgs extends Omit<LayerArgs, 'activityRegularizer'> {
   /** The layer's tensor output: a draw (`'sample'`, the default, as in TFP), the mean or the mode. */
   convertToTensorFn?: ConvertToTensor;
   /** Seed of the draws (fresh each call). Default: unseeded. */
   seed?: number | null;
+  /**
+   * A regularizer of the layer's output, added as a loss divided by the batch size (Keras's rule),
+   * typically a `KLDivergenceRegularizer` (which sees the distribution behind the output). Default none.
+   */
+  activityRegularizer?: Regularizer | KerasObjectJson | string | null;
 }
 
 interface Origin {
@@ -63,6 +73,23 @@ export function distributionOf(output: tf.Tensor): Distribution | undefined {
   return origin.layer.makeDistribution(origin.input);
 }
 
+/** True when `t` is the output of a distribution layer's latest call (or linked to one) (internal). */
+export function isDistributionOutput(t: tf.Tensor): boolean {
+  return origins.has(t);
+}
+
+/**
+ * Makes `to` resolve to the same distribution as `from` (a pass-through layer's output, a kept
+ * copy); no-op when `from` is no distribution output (internal).
+ */
+export function linkDistributionOutput(from: tf.Tensor, to: tf.Tensor): void {
+  const origin = origins.get(from);
+  if (origin !== undefined) origins.set(to, origin);
+}
+
+/** The argument keys every distribution layer takes besides its own and tfjs's LayerArgs (internal). */
+export const DISTRIBUTION_LAYER_KEYS: readonly string[] = ['convertToTensorFn', 'seed', 'activityRegularizer'];
+
 const CONVERTERS: readonly ConvertToTensor[] = ['sample', 'mean', 'mode'];
 
 /**
@@ -75,15 +102,28 @@ export abstract class DistributionLayer extends tfl.layers.Layer {
   readonly seed: number | undefined;
   private readonly stream: SeedStream;
   private lastInput: tf.Tensor | null = null;
+  private lastOutput: tf.Tensor | null = null;
+  /** The output's regularizer, or null. */
+  readonly activityRegularizerFn: Regularizer | null;
 
   /**
    * `ownKeys`: the subclass's own argument keys (which it removes or sets to undefined before
    * passing `args` on); with `convertToTensorFn`, `seed` and tfjs's LayerArgs the only keys allowed.
    */
   protected constructor(owner: string, args: DistributionLayerArgs, ownKeys: readonly string[] = []) {
-    checkLayerArgs(owner, args, [...ownKeys, 'convertToTensorFn', 'seed']);
-    const {convertToTensorFn, seed, ...base} = args;
+    checkLayerArgs(owner, args, [...ownKeys, ...DISTRIBUTION_LAYER_KEYS]);
+    const {convertToTensorFn, seed, activityRegularizer, ...base} = args;
     super(base);
+    this.activityRegularizerFn = activityRegularizer === undefined || activityRegularizer === null ? null :
+        deserializeKerasObject(owner, 'activityRegularizer', activityRegularizer, isRegularizer) as Regularizer;
+    if (this.activityRegularizerFn !== null) {
+      const reg = this.activityRegularizerFn;
+      this.addLoss(() => tf.tidy(() => {
+        const y = this.lastOutput;
+        if (y === null || y.isDisposed) return tf.scalar(0);
+        return tf.div(reg.apply(y), y.shape[0] ?? 1) as tf.Scalar;
+      }));
+    }
     const convert = convertToTensorFn ?? 'sample';
     if (!CONVERTERS.includes(convert)) {
       throw new ValueError(`${owner}: convertToTensorFn must be one of ${fmt(CONVERTERS)}; got ${fmt(convert)}.`);
@@ -118,17 +158,42 @@ export abstract class DistributionLayer extends tfl.layers.Layer {
       if (inputOrigin !== undefined) origins.set(this.lastInput, inputOrigin);
       return out;
     });
-    origins.set(y, {layer: this, input: this.lastInput as tf.Tensor});
+    const origin = {layer: this, input: this.lastInput as tf.Tensor};
+    origins.set(y, origin);
+    if (this.activityRegularizerFn !== null) {
+      // The regularizer's loss runs after the call, on the same gradient tape: it sees this copy.
+      if (this.lastOutput !== null && !this.lastOutput.isDisposed) this.lastOutput.dispose();
+      this.lastOutput = tf.keep(tf.clone(y));
+      origins.set(this.lastOutput, origin);
+    }
     return y;
   }
 
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    // A regularizer with a layer-made prior (KLDivergenceRegularizer) lends its weights to this layer.
+    const reg = this.activityRegularizerFn as unknown as {sublayers?: () => LayerLikeCallable[]} | null;
+    for (const inner of reg?.sublayers?.() ?? []) {
+      tf.tidy(() => { inner.apply(tf.scalar(0)); });
+      adoptWeights(this, inner);
+    }
+    super.build(inputShape);
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
-    return {...super.getConfig(), convertToTensorFn: this.convertToTensorFn, seed: this.seed ?? null};
+    const config: tf.serialization.ConfigDict = {...super.getConfig(), convertToTensorFn: this.convertToTensorFn,
+      seed: this.seed ?? null};
+    if (this.activityRegularizerFn !== null) {
+      config['activityRegularizer'] = serializeKerasObject(this.activityRegularizerFn) as unknown as
+          tf.serialization.ConfigDictValue;
+    }
+    return config;
   }
 
   override dispose(): ReturnType<tfl.layers.Layer['dispose']> {
     if (this.lastInput !== null && !this.lastInput.isDisposed) this.lastInput.dispose();
     this.lastInput = null;
+    if (this.lastOutput !== null && !this.lastOutput.isDisposed) this.lastOutput.dispose();
+    this.lastOutput = null;
     return super.dispose();
   }
 }
@@ -145,6 +210,12 @@ export interface DistributionLambdaArgs extends DistributionLayerArgs {
 /**
  * Wraps `makeDistributionFn(t) → Distribution` as a layer whose tensor output is a sample (or the
  * mean / mode) of that distribution; `negLogLik` and `distributionOf` recover the distribution.
+ * Layers that the fn applies (e.g. a loc and a scale network) are tracked: their weights become
+ * this layer's, trained by `model.fit` (TFP gets this from Keras's automatic tracking).
+ *
+ * Porting note: tracking records the tfjs layers whose `apply` runs inside the fn; a layer whose
+ * `call` the fn invokes directly is not seen. Saving such a model needs a registered fn that
+ * rebuilds the sub-layers, with the same weight names, on load.
  *
  * @example
  * const layer = tfp.layers.distributionLambda({makeDistributionFn: (t) =>
@@ -166,7 +237,11 @@ export class DistributionLambda extends DistributionLayer {
   }
 
   override makeDistribution(params: tf.Tensor): Distribution {
-    const d: unknown = this.makeDistributionFn(params);
+    // The layers the fn applies (a loc net, a scale net, …) lend their weights to this layer, so
+    // `model.fit` trains them and `model.save` stores them. They are found when the model is built
+    // (computeOutputShape runs the fn once), before `compile` collects the trainable weights.
+    const {result: d, layers} = recordAppliedLayers((): unknown => this.makeDistributionFn(params));
+    for (const inner of layers) if (inner !== this) adoptWeights(this, inner);
     if (!(d instanceof Distribution)) {
       throw new ValueError(`DistributionLambda: makeDistributionFn must return a Distribution; got ${fmt(d)}.`);
     }
@@ -233,7 +308,7 @@ export abstract class ParameterizedDistributionLayer extends DistributionLayer {
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     this.checkShape((Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Array<number | null>);
-    this.built = true;
+    super.build(inputShape);
   }
 
   /** Splits the last axis into `parts` blocks of `prod(eventShape)`, each reshaped to `batch + eventShape`. */
@@ -264,7 +339,7 @@ export abstract class ParameterizedDistributionLayer extends DistributionLayer {
   }
 }
 
-const INDEPENDENT_KEYS: readonly string[] = ['eventShape', 'convertToTensorFn', 'seed'];
+const INDEPENDENT_KEYS: readonly string[] = ['eventShape', ...DISTRIBUTION_LAYER_KEYS];
 
 /** Arguments of {@link IndependentNormal} and {@link IndependentBernoulli}. */
 export interface IndependentDistributionLayerArgs extends DistributionLayerArgs {
@@ -475,7 +550,7 @@ export class OneHotCategorical extends ParameterizedDistributionLayer {
   static className = 'OneHotCategorical';
 
   constructor(args: OneHotCategoricalLayerArgs) {
-    checkLayerArgs('OneHotCategorical', args, ['eventSize', 'convertToTensorFn', 'seed']);
+    checkLayerArgs('OneHotCategorical', args, ['eventSize', ...DISTRIBUTION_LAYER_KEYS]);
     const size = args.eventSize;
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) {
       throw new ValueError(`OneHotCategorical: eventSize must be a positive integer; got ${fmt(size)}.`);
@@ -530,8 +605,10 @@ export function negLogLik(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
     const d = distributionOf(yPred);
     if (d === undefined) {
       throw new ValueError(`negLogLik: yPred must be the output of a tfp distribution layer ` +
-          `(DistributionLambda, IndependentNormal, IndependentBernoulli, OneHotCategorical) as the ` +
-          `model's output; got ${fmt(yPred)}.`);
+          `(DistributionLambda, IndependentNormal, IndependentBernoulli, IndependentPoisson, ` +
+          `IndependentLogistic, OneHotCategorical, MixtureNormal, MixtureLogistic, MixtureSameFamily, ` +
+          `MultivariateNormalTriL, CategoricalMixtureOfOneHotCategorical, VariationalGaussianProcess, or a ` +
+          `KLDivergenceAddLoss after one) as the model's output; got ${fmt(yPred)}.`);
     }
     return tf.neg(d.logProb(yTrue));
   });

@@ -21,7 +21,7 @@ import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 import {sizeOf} from '../util/shape.js';
 
-import {normalizeEventShape, ParameterizedDistributionLayer} from './distribution_layer.js';
+import {DISTRIBUTION_LAYER_KEYS, normalizeEventShape, ParameterizedDistributionLayer} from './distribution_layer.js';
 import type {DistributionLayerArgs} from './distribution_layer.js';
 import {checkLayerArgs} from './layer_args.js';
 
@@ -66,7 +66,7 @@ export class IndependentPoisson extends ParameterizedDistributionLayer {
   static className = 'IndependentPoisson';
 
   constructor(args: IndependentExtraArgs = {}) {
-    checkLayerArgs('IndependentPoisson', args, [...INDEPENDENT_KEYS, 'convertToTensorFn', 'seed']);
+    checkLayerArgs('IndependentPoisson', args, [...INDEPENDENT_KEYS, ...DISTRIBUTION_LAYER_KEYS]);
     super('IndependentPoisson', normalizeEventShape('IndependentPoisson', args.eventShape ?? [1]),
         {...args, eventShape: undefined} as DistributionLayerArgs, INDEPENDENT_KEYS);
   }
@@ -110,7 +110,7 @@ export class IndependentLogistic extends ParameterizedDistributionLayer {
   static className = 'IndependentLogistic';
 
   constructor(args: IndependentExtraArgs = {}) {
-    checkLayerArgs('IndependentLogistic', args, [...INDEPENDENT_KEYS, 'convertToTensorFn', 'seed']);
+    checkLayerArgs('IndependentLogistic', args, [...INDEPENDENT_KEYS, ...DISTRIBUTION_LAYER_KEYS]);
     super('IndependentLogistic', normalizeEventShape('IndependentLogistic', args.eventShape ?? [1]),
         {...args, eventShape: undefined} as DistributionLayerArgs, INDEPENDENT_KEYS);
   }
@@ -158,7 +158,7 @@ abstract class LocScaleMixture extends ParameterizedDistributionLayer {
   readonly numComponents: number;
 
   protected constructor(owner: string, args: MixtureLayerArgs) {
-    checkLayerArgs(owner, args, [...MIXTURE_KEYS, 'convertToTensorFn', 'seed']);
+    checkLayerArgs(owner, args, [...MIXTURE_KEYS, ...DISTRIBUTION_LAYER_KEYS]);
     noMode(owner, args);
     const k = positiveInt(owner, 'numComponents', args.numComponents);
     super(owner, normalizeEventShape(owner, args.eventShape ?? [1]),
@@ -324,7 +324,7 @@ export class MixtureSameFamily extends ParameterizedDistributionLayer {
 
   constructor(args: MixtureSameFamilyLayerArgs) {
     const owner = 'MixtureSameFamily';
-    checkLayerArgs(owner, args, ['numComponents', 'componentLayer', 'convertToTensorFn', 'seed']);
+    checkLayerArgs(owner, args, ['numComponents', 'componentLayer', ...DISTRIBUTION_LAYER_KEYS]);
     noMode(owner, args);
     const k = positiveInt(owner, 'numComponents', args.numComponents);
     const component = resolveComponent(args.componentLayer);
@@ -405,7 +405,7 @@ export class MultivariateNormalTriL extends ParameterizedDistributionLayer {
   static className = 'MultivariateNormalTriL';
 
   constructor(args: MultivariateNormalTriLLayerArgs) {
-    checkLayerArgs('MultivariateNormalTriL', args, ['eventSize', 'convertToTensorFn', 'seed']);
+    checkLayerArgs('MultivariateNormalTriL', args, ['eventSize', ...DISTRIBUTION_LAYER_KEYS]);
     const n = positiveInt('MultivariateNormalTriL', 'eventSize', args.eventSize);
     super('MultivariateNormalTriL', [n], {...args, eventSize: undefined} as DistributionLayerArgs, ['eventSize']);
   }
@@ -474,7 +474,7 @@ export class CategoricalMixtureOfOneHotCategorical extends ParameterizedDistribu
 
   constructor(args: CategoricalMixtureOfOneHotCategoricalArgs) {
     const owner = 'CategoricalMixtureOfOneHotCategorical';
-    checkLayerArgs(owner, args, ['eventSize', 'numComponents', 'convertToTensorFn', 'seed']);
+    checkLayerArgs(owner, args, ['eventSize', 'numComponents', ...DISTRIBUTION_LAYER_KEYS]);
     noMode(owner, args);
     const size = positiveInt(owner, 'eventSize', args.eventSize);
     const k = positiveInt(owner, 'numComponents', args.numComponents);

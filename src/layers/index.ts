@@ -144,6 +144,9 @@ export type {CategoricalMixtureOfOneHotCategoricalArgs, IndependentExtraArgs, Mi
 } from './distribution_layers_extra.js';
 export {VariationalGaussianProcess, variationalGaussianProcess, vgpExpectedNegLogLik} from './variational_gp.js';
 export type {SvgpParts, VariationalGaussianProcessArgs, VgpKernelName} from './variational_gp.js';
+export {KLDivergenceAddLoss, klDivergenceAddLoss, KLDivergenceRegularizer} from './kl_divergence_layers.js';
+export type {DistributionB, IndependentStandardNormalArgs, KLDivergenceAddLossArgs, KLDivergenceRegularizerArgs,
+} from './kl_divergence_layers.js';
 export * as functional from './functional.js';
 export {AutoregressiveTransform, autoregressiveTransform, AutoregressiveTransformed} from './autoregressive_transform.js';
 export type {AutoregressiveTransformArgs} from './autoregressive_transform.js';

@@ -8,3 +8,4 @@ export type {SerializedFn} from './fn_registry.js';
 export {makePosteriorMeanField, makePriorNormal, posteriorMeanField, priorStandardNormal, priorTrainable} from './dense_variational_v2.js';
 export type {PosteriorMeanFieldArgs, PriorNormalArgs} from './dense_variational_v2.js';
 export type {MakeDistributionFn} from './dense_variational_v2.js';
+export {independentStandardNormal} from './kl_divergence_layers.js';

@@ -231,7 +231,7 @@ export class VariationalGaussianProcess extends DistributionLayer {
     this.wMean = this.addWeight('mean', [], 'float32', tfl.initializers.zeros());
     // Added once: tfjs keeps every addLoss thunk and evaluates it in the optimizer's tape.
     this.addLoss(() => tf.tidy(() => tf.mul(this.kl(), this.klWeight) as tf.Scalar));
-    this.built = true;
+    super.build(inputShape);
   }
 
   private weightsOrThrow(): tfl.LayerVariable[] {
