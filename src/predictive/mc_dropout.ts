@@ -7,6 +7,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import {ValueError} from '../util/errors.js';
 import {fmt} from '../util/format.js';
 import {checkArgsObject, checkKeys} from '../util/keys.js';
+import {randomUniform} from '../util/random.js';
 import {checkSeed, SeedStream} from '../util/seed.js';
 import {checkElementCount} from '../util/shape.js';
 
@@ -74,6 +75,20 @@ export function withDropoutActive<T>(model: tfl.LayersModel, fn: () => T, args: 
   return activeDropout(model, new SeedStream(checkSeed(owner, args.seed), 'MCDropout'), fn);
 }
 
+/**
+ * Inverted dropout, `x · floor(keep + u) / keep` with u ~ U(0, 1) of `noiseShape` (broadcast over
+ * x), as tf.dropout computes it, but with u from this package's Philox stream (the backend's
+ * TfpRandomUniform kernel where registered: ≈ 3× faster than tf.dropout's JS generator on wasm).
+ */
+function invertedDropout(x: tf.Tensor, rate: number, noiseShape: Array<number | null> | undefined, seed: number): tf.Tensor {
+  return tf.tidy(() => {
+    const shape = noiseShape === undefined ? x.shape : noiseShape.map((d, i) => d ?? (x.shape[i] as number));
+    const keep = 1 - rate;
+    const mask = tf.floor(tf.add(randomUniform(shape, seed), keep));
+    return tf.mul(x, tf.div(mask, keep));
+  });
+}
+
 function activeDropout<T>(model: tfl.LayersModel, stream: SeedStream, fn: () => T): T {
   const layers = dropoutLayers(model);
   const saved = layers.map((l) => (Object.hasOwn(l, 'call') ? (l as unknown as Patchable).call : null));
@@ -85,7 +100,7 @@ function activeDropout<T>(model: tfl.LayersModel, stream: SeedStream, fn: () => 
       p.call = (inputs, kwargs) => {
         if (!(rate > 0 && rate < 1)) return original.call(layer, inputs, kwargs);
         const x = Array.isArray(inputs) ? inputs[0] as tf.Tensor : inputs;
-        return tf.tidy(() => tf.dropout(x, rate, p.getNoiseShape?.call(layer, x) ?? undefined, stream.next()));
+        return invertedDropout(x, rate, p.getNoiseShape?.call(layer, x) ?? undefined, stream.next());
       };
     } else {
       p.call = (inputs, kwargs) => original.call(layer, inputs, {...kwargs, training: true});

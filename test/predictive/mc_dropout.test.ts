@@ -142,3 +142,32 @@ describe('predictMCDropout', () => {
     it(`refuses ${bad.what}`, () => expectTypedError(bad, 16));
   }
 });
+
+describe('withDropoutActive masks', () => {
+  it('Dropout: each entry is 0 or 1/(1 − p), zeros at rate p within 5 SE; SpatialDropout1D shares its mask along time', () => {
+    const p = 0.3;
+    const n = 200;
+    const t = 6;
+    const c = 5;
+    const x = tf.ones([n, t, c]);
+    for (const kind of ['dropout', 'spatial'] as const) {
+      const m = tf.sequential();
+      m.add(kind === 'dropout' ? tf.layers.dropout({inputShape: [t, c], rate: p}) :
+        tf.layers.spatialDropout1d({inputShape: [t, c], rate: p}));
+      const y = tfp.predictive.withDropoutActive(m, () => m.predict(x) as tf.Tensor, {seed: testSeed()});
+      const v = y.arraySync() as number[][][];
+      y.dispose();
+      const flat = v.flat(2);
+      for (const e of flat) expect([0, 1 / (1 - p)].some((a) => Math.abs(e - a) < 1e-5)).toBe(true);
+      // Independent masks: n·t·c of them for Dropout, n·c for SpatialDropout1D (constant along t).
+      const masks = kind === 'dropout' ? flat : v.flatMap((row) => {
+        for (const step of row) expect(step).toEqual(row[0]);
+        return row[0] as number[];
+      });
+      const zeros = masks.filter((e) => e === 0).length / masks.length;
+      expect(Math.abs(zeros - p)).toBeLessThan(5 * Math.sqrt(p * (1 - p) / masks.length));
+      m.dispose();
+    }
+    x.dispose();
+  });
+});
