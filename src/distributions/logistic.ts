@@ -2,13 +2,11 @@
 // Port of tensorflow_probability/python/distributions/logistic.py.
 import * as tf from '@tensorflow/tfjs-core';
 
-import {ValueError} from '../util/errors.js';
-import {fmt} from '../util/format.js';
 import {randomUniform} from '../util/random.js';
-import {broadcastShapes} from '../util/shape.js';
 
-import {checkParam, checkPositive, Distribution, isMutableParam, paramShape, readParam, resolveSeed, toTensor} from './distribution.js';
+import {resolveSeed} from './distribution.js';
 import type {DistributionArgs, ParamLike, SampleShape, TensorLike} from './distribution.js';
+import {LocScaleDistribution} from './loc_scale.js';
 
 /**
  * Arguments of {@link Logistic}.
@@ -42,55 +40,11 @@ const U_MAX = 1 - 2 ** -24;
  * d.cdf(1);         // sigmoid(1) = 0.7310586
  * d.quantile(0.9);  // log 9 = 2.1972246
  */
-export class Logistic extends Distribution {
+export class Logistic extends LocScaleDistribution {
   readonly className: string = 'Logistic';
-  private readonly locParam: ParamLike;
-  private readonly scaleParam: ParamLike;
-  private readonly checkScaleOnRead: boolean;
-  private cachedBatchShape?: number[];
 
   constructor(args: LogisticArgs) {
-    super(args, 'Logistic', ['loc', 'scale']);
-    checkParam(this.className, 'loc', args.loc);
-    checkParam(this.className, 'scale', args.scale);
-    checkPositive(this.className, 'scale', args.scale, this.validateArgs);
-    if (typeof args.loc !== 'function' && typeof args.scale !== 'function') {
-      const [a, b] = [paramShape(args.loc), paramShape(args.scale)];
-      try {
-        broadcastShapes(a, b);
-      } catch {
-        throw new ValueError(`${this.className}: loc and scale must have broadcastable shapes; ` +
-            `got ${fmt(a)} and ${fmt(b)}.`);
-      }
-    }
-    this.locParam = args.loc;
-    this.scaleParam = args.scale;
-    this.checkScaleOnRead = this.validateArgs && isMutableParam(args.scale);
-  }
-
-  /** μ (re-read on every access). */
-  get loc(): tf.Tensor {
-    return readParam(this.locParam);
-  }
-
-  /** s (re-read on every access; checked here when `validateArgs` and it can change). */
-  get scale(): tf.Tensor {
-    const scale = readParam(this.scaleParam);
-    if (this.checkScaleOnRead) checkPositive(this.className, 'scale', scale, true);
-    return scale;
-  }
-
-  override get reparameterized(): boolean {
-    return true;
-  }
-
-  get batchShape(): number[] {
-    this.cachedBatchShape ??= broadcastShapes(paramShape(this.locParam), paramShape(this.scaleParam));
-    return this.cachedBatchShape.slice();
-  }
-
-  get eventShape(): number[] {
-    return [];
+    super(args, 'Logistic');
   }
 
   /** `μ + s·logit(u)`, `u ~ U(0, 1)` (inverse CDF; gradients reach loc and scale). */
@@ -102,22 +56,6 @@ export class Logistic extends Distribution {
       const logit = tf.sub(tf.log(u), tf.log1p(tf.neg(u)));
       return tf.add(this.loc, tf.mul(this.scale, logit));
     });
-  }
-
-  private checkedValue(x: TensorLike, name = 'x'): tf.Tensor {
-    const xt = toTensor(x);
-    const batch = this.batchShape;
-    try {
-      broadcastShapes(xt.shape, batch);
-    } catch {
-      throw new ValueError(`${this.className}: ${name} must broadcast against batchShape ${fmt(batch)}; ` +
-          `got shape ${fmt(xt.shape)}.`);
-    }
-    return xt;
-  }
-
-  private standardize(x: TensorLike): tf.Tensor {
-    return tf.div(tf.sub(this.checkedValue(x), this.loc), this.scale);
   }
 
   /** `−z − 2·softplus(−z) − log s`: finite for every finite x. */

@@ -1,15 +1,14 @@
 // The univariate Normal. Port of tensorflow_probability/python/distributions/normal.py.
 import * as tf from '@tensorflow/tfjs-core';
 
-import {ValueError} from '../util/errors.js';
-import {fmt} from '../util/format.js';
 import {hasKernel, KL_STANDARD_NORMAL, KL_STANDARD_NORMAL_GRAD} from '../util/fused_kernels.js';
 import {broadcastShapes, shapesEqual} from '../util/shape.js';
 import {randomNormal} from '../util/random.js';
 
-import {checkParam, checkPositive, checkSampleShape, constantValueOf, Distribution, isMutableParam, paramShape, readParam, resolveSeed, toTensor} from './distribution.js';
+import {checkSampleShape, constantValueOf, resolveSeed} from './distribution.js';
 import type {DistributionArgs, ParamLike, SampleShape, TensorLike} from './distribution.js';
 import {registerKL} from './kl.js';
+import {LocScaleDistribution} from './loc_scale.js';
 import {logNdtr, ndtr, ndtri} from './special_math.js';
 
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
@@ -54,31 +53,11 @@ export interface NormalParamShapes {
  * n.logCdf(-20);    // −203.91716
  * n.quantile(0.975);  // 1.959964
  */
-export class Normal extends Distribution {
+export class Normal extends LocScaleDistribution {
   readonly className: string = 'Normal';
-  private readonly locParam: ParamLike;
-  private readonly scaleParam: ParamLike;
-  /** validateArgs with a scale that can change after construction: re-checked on every read. */
-  private readonly checkScaleOnRead: boolean;
-  private cachedBatchShape?: number[];
 
   constructor(args: NormalArgs) {
-    super(args, 'Normal', ['loc', 'scale']);
-    checkParam(this.className, 'loc', args.loc);
-    checkParam(this.className, 'scale', args.scale);
-    checkPositive(this.className, 'scale', args.scale, this.validateArgs);
-    if (typeof args.loc !== 'function' && typeof args.scale !== 'function') {
-      const [a, b] = [paramShape(args.loc), paramShape(args.scale)];
-      try {
-        broadcastShapes(a, b);
-      } catch {
-        throw new ValueError(`${this.className}: loc and scale must have broadcastable shapes; ` +
-            `got ${fmt(a)} and ${fmt(b)}.`);
-      }
-    }
-    this.locParam = args.loc;
-    this.scaleParam = args.scale;
-    this.checkScaleOnRead = this.validateArgs && isMutableParam(args.scale);
+    super(args, 'Normal');
   }
 
   /**
@@ -104,39 +83,9 @@ export class Normal extends Distribution {
     return Normal.paramShapes(sampleShape);
   }
 
-  /** μ (re-read on every access). */
-  get loc(): tf.Tensor {
-    return readParam(this.locParam);
-  }
-
-  /**
-   * σ (re-read on every access, so deferred scales stay on the gradient tape). With `validateArgs`,
-   * a variable or deferred scale is checked here, so every method that uses it refuses a σ ≤ 0
-   * assigned after construction (as TFP asserts a variable's constraint on use); this reads the
-   * values synchronously.
-   */
-  get scale(): tf.Tensor {
-    const scale = readParam(this.scaleParam);
-    if (this.checkScaleOnRead) checkPositive(this.className, 'scale', scale, true);
-    return scale;
-  }
-
   /** `true` when loc is statically 0 and scale statically 1 (e.g. the layers' default prior). */
   get isStandard(): boolean {
     return constantValueOf(this.locParam) === 0 && constantValueOf(this.scaleParam) === 1;
-  }
-
-  override get reparameterized(): boolean {
-    return true;
-  }
-
-  get batchShape(): number[] {
-    this.cachedBatchShape ??= broadcastShapes(paramShape(this.locParam), paramShape(this.scaleParam));
-    return this.cachedBatchShape.slice();
-  }
-
-  get eventShape(): number[] {
-    return [];
   }
 
   sample(sampleShape: SampleShape = [], seed?: number): tf.Tensor {
@@ -147,24 +96,6 @@ export class Normal extends Distribution {
       // A statically zero loc (Flipout's Normal(0, σ)) needs no add, forward or backward.
       return constantValueOf(this.locParam) === 0 ? perturbation : tf.add(this.loc, perturbation);
     });
-  }
-
-  /** `x` as a tensor, checked to broadcast against the batch shape (a `ValueError` naming both). */
-  private checkedValue(x: TensorLike, name = 'x'): tf.Tensor {
-    const xt = toTensor(x);
-    const batch = this.batchShape;
-    try {
-      broadcastShapes(xt.shape, batch);
-    } catch {
-      throw new ValueError(`${this.className}: ${name} must broadcast against batchShape ${fmt(batch)}; ` +
-          `got shape ${fmt(xt.shape)}.`);
-    }
-    return xt;
-  }
-
-  /** `z = (x − μ)/σ` for a checked `x`. */
-  private standardize(x: TensorLike): tf.Tensor {
-    return tf.div(tf.sub(this.checkedValue(x), this.loc), this.scale);
   }
 
   logProb(x: TensorLike): tf.Tensor {
