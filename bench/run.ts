@@ -19,6 +19,8 @@ import {BackendUnavailableError} from '../src/util/errors.js';
 import {formatTable, timeInterleaved} from './harness.js';
 import type {Cell, CellResult, TimingOptions} from './harness.js';
 import {buildNet, INPUT_SHAPE, layerLosses} from './models.js';
+import {collect, formatPeerTable, matmulGflops, PEER_CASES, peerUnavailable, runPeerCase} from './peer.js';
+import type {PeerResult, PeerRow} from './peer.js';
 import type {Variant, Workload} from './models.js';
 
 const SEED = 1234;
@@ -43,17 +45,24 @@ interface Args {
   profile: boolean;
   /** wasm only: tfjs's own kernels, without registerWasmTrainingKernels (the "before"). */
   stock: boolean;
+  /** Run the PyTorch + bayesian-torch twins too, alternating with ours (bench/peer.ts). */
+  peer: boolean;
+  /** Rounds of (ours, peer) per workload with --peer. */
+  peerRounds: number;
+  /** Print the matmul roofline and each cell's achieved GFLOP/s (implied by --peer). */
+  roofline: boolean;
 }
 
 function usage(message: string): never {
   process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--backend cpu|wasm|webgpu|tensorflow] ` +
-      `[--workload W1,W2] [--quick] [--threads N] [--reps N] [--warmups N] [--target-s S] [--profile] [--stock]\n`);
+      `[--workload W1,W2] [--quick] [--threads N] [--reps N] [--warmups N] [--target-s S] [--profile] [--stock] ` +
+      `[--peer] [--peer-rounds N] [--roofline]\n`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {backend: 'cpu', workloads: ALL, quick: false, threads: 1, reps: null, warmups: null, targetSeconds: null,
-    profile: false, stock: false};
+    profile: false, stock: false, peer: false, peerRounds: 2, roofline: false};
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const value = (): string => argv[++i] ?? usage(`${k} needs a value`);
@@ -69,10 +78,15 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--target-s') a.targetSeconds = Number(value());
     else if (k === '--profile') a.profile = true;
     else if (k === '--stock') a.stock = true;
+    else if (k === '--peer') a.peer = true;
+    else if (k === '--peer-rounds') a.peerRounds = Number(value());
+    else if (k === '--roofline') a.roofline = true;
     else usage(`unknown argument ${k}`);
   }
   if (!['cpu', 'wasm', 'webgpu', 'tensorflow'].includes(a.backend)) usage(`unknown backend ${a.backend}`);
   if (!(Number.isInteger(a.threads) && a.threads >= 1)) usage(`--threads must be a positive integer`);
+  if (!(Number.isInteger(a.peerRounds) && a.peerRounds >= 1)) usage(`--peer-rounds must be a positive integer`);
+  if (a.peer && a.quick) usage('--peer compares full sizes; drop --quick');
   return a;
 }
 
@@ -200,25 +214,58 @@ async function main(): Promise<void> {
   process.stdout.write(`# tfjs-probability bench: backend ${tf.getBackend()} ${JSON.stringify(facts)}, tfjs ${
       tf.version.tfjs}, node ${process.version}, ${args.quick ? 'QUICK (smoke sizes, not comparable)' : 'full sizes'}, ` +
       `reps ${timing.reps}, warm-up ${timing.warmups}, target ${timing.targetSeconds} s per rep\n`);
+  if (args.peer) {
+    const why = peerUnavailable();
+    if (why !== null) {
+      process.stdout.write(`bench: --peer not available: ${why}\n`);
+      process.exit(2);
+    }
+  }
+  let roofline: number | null = null;
+  if (args.peer || args.roofline) {
+    roofline = await matmulGflops();
+    process.stdout.write(`# roofline: 1024×1024×1024 float32 matmul on ${tf.getBackend()} ` +
+        `(${String(facts['threads'] ?? 1)} thread(s)): ${roofline.toFixed(2)} GFLOP/s\n`);
+  }
   const results: CellResult[] = [];
+  const peerRows: PeerRow[] = [];
   for (const workload of args.workloads) {
     const cells = VARIANTS[workload].map((variant) => workload === 'W3' ?
         predictCell(variant, sz.images, sz.samples) :
         trainCell(workload, variant, sz.batch[workload]));
-    let out: CellResult[];
-    try {
-      out = await timeInterleaved(cells, tf.getBackend(), timing);
-    } catch (e) {
-      const error = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
-      out = cells.map((c) => ({workload, variant: c.variant, backend: tf.getBackend(), batch: c.batch,
-        examplesPerSec: 0, msPerStep: 0, cpuMsPerStep: 0, load1: 0, peakBytes: 0, kernels: 0, kernelTypes: 0, reps: 0, callsPerRep: 0,
-        tensorLeakPerCall: 0, error}));
+    const rounds = args.peer ? args.peerRounds : 1;
+    for (let round = 0; round < rounds; round++) {
+      let out: CellResult[];
+      try {
+        out = await timeInterleaved(cells, tf.getBackend(), timing);
+      } catch (e) {
+        const error = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+        out = cells.map((c) => ({workload, variant: c.variant, backend: tf.getBackend(), batch: c.batch,
+          examplesPerSec: 0, msPerStep: 0, cpuMsPerStep: 0, load1: 0, peakBytes: 0, kernels: 0, kernelTypes: 0, reps: 0, callsPerRep: 0,
+          tensorLeakPerCall: 0, error}));
+      }
+      for (const r of out) process.stdout.write(`${JSON.stringify(r)}\n`);
+      if (round === 0) results.push(...out);
+      const peer = new Map<string, PeerResult>();
+      if (args.peer) {
+        for (const c of cells) {
+          const name = PEER_CASES[workload]?.[c.variant as Variant];
+          if (name === undefined) continue;
+          const r = runPeerCase(name, args.threads, workload === 'W3' ? 3 : 5);
+          process.stdout.write(`${JSON.stringify({system: 'torch', round, ...r})}\n`);
+          peer.set(name, r);
+        }
+      }
+      if (args.peer || args.roofline) collect(peerRows, out, peer);
     }
     cells.forEach((c) => c.dispose());
-    for (const r of out) process.stdout.write(`${JSON.stringify(r)}\n`);
-    results.push(...out);
   }
   process.stdout.write(`\n${formatTable(results)}\n`);
+  if (args.peer || args.roofline) {
+    process.stdout.write(`\n${args.peer ? `ours vs PyTorch + bayesian-torch (${args.threads} thread(s) each; medians of ` +
+        `${args.peerRounds} alternating rounds); ` : ''}model FLOPs = 2·MACs × 3 for a training step (× 2 paths for ` +
+        `Flipout), × 1 for W3's passes\n${formatPeerTable(peerRows, roofline)}\n`);
+  }
   // The threaded wasm build keeps worker threads alive; end the process explicitly.
   process.exit(0);
 }
