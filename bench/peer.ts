@@ -45,7 +45,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export function peerPaths(): {python: string; script: string; btPath: string} {
   const shared = resolve(here, '..', '..', 'shared', 'bench', 'peers');
   return {
-    python: process.env['PEER_PYTHON'] ?? 'python3',
+    // Debian's interpreter (where python3-torch installs), not a pyenv or venv shim earlier on PATH.
+    python: process.env['PEER_PYTHON'] ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'),
     script: process.env['PEER_SCRIPT'] ?? join(shared, 'bench_torch_cpu.py'),
     btPath: process.env['BT_PATH'] ?? join(shared, 'bayesian-torch'),
   };
