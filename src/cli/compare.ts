@@ -1,9 +1,10 @@
 // `compare`: uncertainty for the deterministic LeNet-5 twin that `train` leaves in <model-dir>/baseline,
 // by every route of the library — the deterministic net itself, MC dropout (dropout inserted),
 // last-layer Laplace, the MOPED-converted Flipout net fine-tuned a few epochs, the from-scratch
-// Bayesian LeNet-5 (<model-dir>), and a deep ensemble — scored on the held-out digits (accuracy, NLL,
+// Bayesian LeNet-5 (<model-dir>), and a deep ensemble — scored on the test digits (accuracy, NLL,
 // ECE, Brier, OOD AUROC against 90° rotation and pixel noise, time) and under distribution shift
-// (rotation 0°…180°, Gaussian pixel noise) in the style of Ovadia et al. 2019.
+// (rotation 0°…180°, Gaussian pixel noise) in the style of Ovadia et al. 2019. The held-out digits are
+// split once: the first --validation-n tune Laplace's λ only, the rest are the test digits of every row.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -39,8 +40,9 @@ export const COMPARE_SPEC: Record<string, OptionSpec> = {
   'delta': {kind: 'positiveNumber', help: 'MOPED δ: posterior σ = δ·|w| (default 0.1)'},
   'fine-tune-epochs': {kind: 'nonNegativeInt', help: 'epochs of ELBO fine-tuning of the MOPED Flipout net (default 2; 1 with --fake-data)'},
   'fine-tune-lr': {kind: 'positiveNumber', help: 'Adam learning rate of the fine-tuning (default 0.0001)'},
-  'samples': {kind: 'positiveInt', help: 'Monte Carlo draws for MC dropout, MOPED and the Bayesian net (default 20)'},
-  'shift-n': {kind: 'positiveInt', help: 'held-out digits per shift level (default 500)'},
+  'samples': {kind: 'positiveInt', help: 'Monte Carlo draws for MC dropout, MOPED and the Bayesian net (default 10; 3 with --fake-data)'},
+  'validation-n': {kind: 'positiveInt', help: 'the first V held-out digits, used only to tune Laplace\'s λ by validation NLL; every method is scored on the rest (default 500; 8 with --fake-data)'},
+  'shift-n': {kind: 'positiveInt', help: 'test digits per shift level, the first of the test set (default 500; 16 with --fake-data)'},
   'seed': {kind: 'nonNegativeInt', help: 'seed of the new members, conversions and draws (default 1)'},
   'out': {kind: 'string', help: 'output directory for compare.json, compare.html and the figures (default <model-dir>/compare)'},
   'backend': {kind: 'string', choices: ['cpu', 'wasm', 'webgpu', 'tensorflow'], help: 'tfjs backend (default: wasm, else cpu)'},
@@ -61,13 +63,13 @@ export interface MethodResult {
   nll: number;
   ece: number;
   brier: number;
-  /** AUROC of predictive entropy: held-out vs the same digits rotated 90°. */
+  /** AUROC of predictive entropy: test digits vs the same digits rotated 90°. */
   aurocRotated: number;
-  /** AUROC of predictive entropy: held-out vs the same digits with N(0, 1) pixel noise. */
+  /** AUROC of predictive entropy: test digits vs the same digits with N(0, 1) pixel noise. */
   aurocNoise: number;
   /** Seconds to build the method (training, conversion, fit), not counting the twin. */
   setupSeconds: number;
-  /** Seconds of all its predictions (held-out, OOD and shift sets). */
+  /** Seconds of all its predictions (test, OOD and shift sets). */
   predictSeconds: number;
   rotation: {accuracy: number[]; ece: number[]};
   noise: {accuracy: number[]; ece: number[]};
@@ -76,7 +78,13 @@ export interface MethodResult {
 /** What `compare` writes to compare.json. */
 export interface Comparison {
   backend: string;
-  data: {source: string; train: number; heldOut: number; shiftN: number};
+  /**
+   * Digit counts: `heldOut` in all, of which the first `validation` tune Laplace's λ and the other
+   * heldOut − validation are the test digits every method is scored on; `shiftN` test digits per shift
+   * level. compare.json files written before the split lack `validation`: all their held-out digits
+   * were test digits (see {@link testDigits}).
+   */
+  data: {source: string; train: number; heldOut: number; validation?: number; shiftN: number};
   settings: Record<string, number | string | boolean>;
   rotations: number[];
   noiseLevels: number[];
@@ -92,10 +100,21 @@ function labelsTensor(d: Digits): tf.Tensor1D {
   return tf.tensor1d(d.labels, 'int32');
 }
 
-function firstN(d: Digits, n: number): Digits {
-  const k = Math.min(n, d.n);
+/** Digits start … end − 1 of `d` (copies), with end clamped to d.n. */
+function rowsOf(d: Digits, start: number, end: number): Digits {
+  const k = Math.max(0, Math.min(end, d.n) - start);
   const px = IMAGE_SIZE * IMAGE_SIZE;
-  return {n: k, images: d.images.slice(0, k * px), labels: d.labels.slice(0, k)};
+  return {n: k, images: d.images.slice(start * px, (start + k) * px), labels: d.labels.slice(start, start + k)};
+}
+
+/** The first min(n, d.n) digits. */
+function firstN(d: Digits, n: number): Digits {
+  return rowsOf(d, 0, n);
+}
+
+/** The number of test digits of a comparison: the held-out digits less the validation digits (0 in older files). */
+export function testDigits(c: Comparison): number {
+  return c.data.heldOut - (c.data.validation ?? 0);
 }
 
 /** The digits rotated by `degrees` counter-clockwise about the centre, background −1. */
@@ -148,8 +167,8 @@ async function score(predict: Predict, x: tf.Tensor, labels: Int32Array): Promis
 }
 
 interface EvalSets {
-  heldOut: tf.Tensor4D;
-  heldOutLabels: Int32Array;
+  test: tf.Tensor4D;
+  testLabels: Int32Array;
   rotated90: tf.Tensor4D;
   noise1: tf.Tensor4D;
   rotations: tf.Tensor4D[];
@@ -160,9 +179,9 @@ interface EvalSets {
 async function evaluateMethod(name: string, detail: string, predict: Predict, sets: EvalSets,
     setupSeconds: number): Promise<MethodResult> {
   const t0 = performance.now();
-  const held = await score(predict, sets.heldOut, sets.heldOutLabels);
-  const rot = await score(predict, sets.rotated90, sets.heldOutLabels);
-  const noi = await score(predict, sets.noise1, sets.heldOutLabels);
+  const held = await score(predict, sets.test, sets.testLabels);
+  const rot = await score(predict, sets.rotated90, sets.testLabels);
+  const noi = await score(predict, sets.noise1, sets.testLabels);
   const rotation = {accuracy: [] as number[], ece: [] as number[]};
   for (const x of sets.rotations) {
     const s = await score(predict, x, sets.shiftLabels);
@@ -184,16 +203,19 @@ function seconds(t0: number): number {
   return (performance.now() - t0) / 1000;
 }
 
+const NAME_WIDTH = 32;
+
 /** The plain-text table of a comparison. */
 export function formatComparison(c: Comparison): string {
-  const head = `  ${'method'.padEnd(26)}${'acc'.padStart(8)}${'NLL'.padStart(8)}${'ECE'.padStart(8)}${'Brier'.padStart(8)}` +
+  const head = `  ${'method'.padEnd(NAME_WIDTH)}${'acc'.padStart(8)}${'NLL'.padStart(8)}${'ECE'.padStart(8)}${'Brier'.padStart(8)}` +
     `${'AUROC rot90'.padStart(12)}${'AUROC noise'.padStart(12)}${'ECE rot≥45'.padStart(11)}${'setup s'.padStart(9)}${'pred s'.padStart(8)}`;
-  const rows = c.methods.map((m) => `  ${m.name.padEnd(26)}${m.accuracy.toFixed(4).padStart(8)}${m.nll.toFixed(4).padStart(8)}` +
+  const rows = c.methods.map((m) => `  ${m.name.padEnd(NAME_WIDTH)}${m.accuracy.toFixed(4).padStart(8)}${m.nll.toFixed(4).padStart(8)}` +
     `${m.ece.toFixed(4).padStart(8)}${m.brier.toFixed(4).padStart(8)}${m.aurocRotated.toFixed(4).padStart(12)}` +
     `${m.aurocNoise.toFixed(4).padStart(12)}${meanEceAtLeast45(m, c.rotations).toFixed(4).padStart(11)}` +
     `${m.setupSeconds.toFixed(1).padStart(9)}${m.predictSeconds.toFixed(1).padStart(8)}`);
   const b = c.bestUnderRotation;
-  return [`Held-out digits: ${c.data.heldOut} (${c.data.source}); shift sets: ${c.data.shiftN} digits per level; ` +
+  return [`Test digits: ${testDigits(c)} (${c.data.source}), validation digits for Laplace's λ: ${c.data.validation ?? 0}; ` +
+    `shift sets: ${c.data.shiftN} test digits per level; ` +
     `backend ${c.backend}; ${c.totalSeconds.toFixed(1)} s in all`, head, ...rows,
   `Best calibrated under rotation ≥ 45°: ${b.name}, mean ECE ${b.meanEce.toFixed(4)} against ${b.deterministicMeanEce.toFixed(4)} ` +
     `for the deterministic net (${(b.meanEce / b.deterministicMeanEce).toFixed(2)}×).`].join('\n');
@@ -222,9 +244,19 @@ export async function runCompare(p: ParsedArgs, io: CommandIo, setBackend: (owne
   const delta = getNumber(p, 'delta', 0.1);
   const fineTuneEpochs = getNumber(p, 'fine-tune-epochs', fake ? 1 : 2);
   const fineTuneLr = getNumber(p, 'fine-tune-lr', 1e-4);
-  const samples = getNumber(p, 'samples', fake ? 3 : 20);
+  const samples = getNumber(p, 'samples', fake ? 3 : 10);
   const shiftN = getNumber(p, 'shift-n', fake ? 16 : 500);
+  const validationN = getNumber(p, 'validation-n', fake ? 8 : 500);
   const split = loadSplit(fake, seed);
+  if (validationN >= split.heldOut.n) {
+    throw new ValueError(`${owner}: --validation-n must be below the number of held-out digits (${split.heldOut.n}), ` +
+        `so that test digits remain; got ${validationN}.`);
+  }
+  // One deterministic split: the first V held-out digits tune Laplace's λ and nothing else; every
+  // method is scored on the rest, and the shift sets are the first --shift-n of those (fewer when the
+  // test set is smaller: firstN clamps, and data.shiftN records the count used).
+  const validation = firstN(split.heldOut, validationN);
+  const test = rowsOf(split.heldOut, validationN, split.heldOut.n);
   const log = (s: string): void => { io.err.write(`${s}\n`); };
 
   // The twin: the main job's deterministic LeNet-5, or one trained here.
@@ -251,11 +283,11 @@ export async function runCompare(p: ParsedArgs, io: CommandIo, setBackend: (owne
     throw new ValueError(`${owner}: --model-dir must hold the Bayesian LeNet-5 written by train; got a deterministic model in ${fmt(modelDir)}.`);
   }
 
-  const heldOut = imagesTensor(split.heldOut);
-  const shift = firstN(split.heldOut, shiftN);
+  const xTest = imagesTensor(test);
+  const shift = firstN(test, shiftN);
   const xShift = imagesTensor(shift);
   const sets: EvalSets = {
-    heldOut, heldOutLabels: split.heldOut.labels, rotated90: rotate90(heldOut), noise1: noisyDigits(heldOut, 1, seed + 17),
+    test: xTest, testLabels: test.labels, rotated90: rotate90(xTest), noise1: noisyDigits(xTest, 1, seed + 17),
     rotations: ROTATIONS.map((a) => rotateDigits(xShift, a)),
     noise: NOISE_LEVELS.map((s, k) => noisyDigits(xShift, s, seed + 31 * (k + 1))),
     shiftLabels: shift.labels,
@@ -276,18 +308,28 @@ export async function runCompare(p: ParsedArgs, io: CommandIo, setBackend: (owne
     methods.push(await evaluateMethod(`MC dropout (p=${rate})`, `dropout p = ${rate} inserted after every hidden conv/dense layer, ` +
         `${samples} passes, no retraining`, (x) => predictMCDropout(dropped, x, {samples, batchSize: 500, seed}), sets, dropSetup));
 
-    log('compare: last-layer Laplace');
-    t0 = performance.now();
     const xTrain = imagesTensor(split.train);
     const yTrain = tf.tensor1d(split.train.labels, 'int32');
-    const la = await fitLastLayerLaplace(twin, {x: xTrain, y: yTrain}, {batchSize: 500});
-    const laSetup = seconds(t0);
-    try {
-      methods.push(await evaluateMethod('last-layer Laplace', `${la.hessianStructure} GGN of the ${la.numParams}-parameter head, ` +
-          `λ = ${la.priorPrecision.toPrecision(3)} (marginal likelihood), probit predictive`,
-      (x) => la.predict(x, {batchSize: 500}), sets, laSetup));
-    } finally {
-      la.dispose();
+    // Two fits of the same GGN: LastLayerLaplace.setPriorPrecision changes λ cheaply, but neither the
+    // evidence terms nor the validation grid search are public, so 'validation' needs its own fit.
+    for (const tuning of ['marglik', 'validation'] as const) {
+      log(`compare: last-layer Laplace (λ by ${tuning === 'marglik' ? 'marginal likelihood' : `validation NLL on ${validation.n} digits`})`);
+      t0 = performance.now();
+      const val = tuning === 'validation' ? {x: imagesTensor(validation), y: tf.tensor1d(validation.labels, 'int32')} : null;
+      const fitted = await fitLastLayerLaplace(twin, {x: xTrain, y: yTrain},
+          {batchSize: 500, priorPrecision: tuning, ...(val !== null ? {validation: val} : {})})
+          .finally(() => { if (val !== null) tf.dispose([val.x, val.y]); });
+      const laSetup = seconds(t0);
+      try {
+        const lambda = `λ = ${fitted.priorPrecision.toPrecision(3)}`;
+        methods.push(await evaluateMethod(tuning === 'marglik' ? 'last-layer Laplace (marglik λ)' : 'last-layer Laplace (val. λ)',
+            `${fitted.hessianStructure} GGN of the ${fitted.numParams}-parameter head, ` +
+            (tuning === 'marglik' ? `${lambda} (maximiser of the marginal likelihood)` :
+              `${lambda} (lowest probit NLL on the ${validation.n} validation digits, grid 10^−2 … 10^4)`) + ', probit predictive',
+        (x) => fitted.predict(x, {batchSize: 500}), sets, laSetup));
+      } finally {
+        fitted.dispose();
+      }
     }
 
     log(`compare: MOPED Flipout (δ = ${delta}, ${fineTuneEpochs} fine-tuning epochs)`);
@@ -326,7 +368,7 @@ export async function runCompare(p: ParsedArgs, io: CommandIo, setBackend: (owne
     methods.push(await evaluateMethod(`deep ensemble (K=${members})`, `the twin + ${members - 1} LeNet-5s from fresh seeds ` +
         `(${memberEpochs} epochs each), uniform mixture`, (x) => predictEnsemble(ensemble, x, {batchSize: 500}), sets, ensSetup));
   } finally {
-    tf.dispose([sets.heldOut, sets.rotated90, sets.noise1, ...sets.rotations, ...sets.noise]);
+    tf.dispose([sets.test, sets.rotated90, sets.noise1, ...sets.rotations, ...sets.noise]);
     disposeLater.forEach((m) => m.dispose());
     bayesian?.dispose();
     twin.dispose();
@@ -336,8 +378,8 @@ export async function runCompare(p: ParsedArgs, io: CommandIo, setBackend: (owne
   const best = methods.reduce((a, m) => (meanEceAtLeast45(m, ROTATIONS) < meanEceAtLeast45(a, ROTATIONS) ? m : a));
   const comparison: Comparison = {
     backend,
-    data: {source: split.source, train: split.train.n, heldOut: split.heldOut.n, shiftN: shift.n},
-    settings: {members, memberEpochs, dropoutRate: rate, delta, fineTuneEpochs, fineTuneLr, samples, seed, twin: twinNote},
+    data: {source: split.source, train: split.train.n, heldOut: split.heldOut.n, validation: validation.n, shiftN: shift.n},
+    settings: {members, memberEpochs, dropoutRate: rate, delta, fineTuneEpochs, fineTuneLr, samples, validationN, seed, twin: twinNote},
     rotations: ROTATIONS, noiseLevels: NOISE_LEVELS, methods,
     bestUnderRotation: {name: best.name, meanEce: meanEceAtLeast45(best, ROTATIONS), deterministicMeanEce: detMean},
     totalSeconds: seconds(start),

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 
 import type {Comparison} from './compare.js';
-import {meanEceAtLeast45} from './compare.js';
+import {meanEceAtLeast45, testDigits} from './compare.js';
 import {writeFilesAtomic} from './fsutil.js';
 import {esc, lineChart} from './svg.js';
 
@@ -48,7 +48,8 @@ body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}table{border-c
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}
 .row{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}</style></head><body>
 <h1>Uncertainty for an existing LeNet-5: six routes compared</h1>
-<p>${c.data.heldOut} held-out ${esc(c.data.source)} digits (shift curves: ${c.data.shiftN} per level), backend ${esc(c.backend)},
+<p>${testDigits(c)} test ${esc(c.data.source)} digits (shift curves: ${c.data.shiftN} per level; ${c.data.validation ?? 0} further
+held-out digits tuned Laplace's λ by validation and are scored by no method), backend ${esc(c.backend)},
 ${c.totalSeconds.toFixed(0)} s in all. Best calibrated under rotation ≥ 45°: <b>${esc(b.name)}</b>, mean ECE
 ${b.meanEce.toFixed(4)} against ${b.deterministicMeanEce.toFixed(4)} for the deterministic net (${(b.meanEce / b.deterministicMeanEce).toFixed(2)}×).</p>
 <div class="row"><div>${table(c)}</div></div>
